@@ -1,0 +1,209 @@
+"""A sans-IO Server-Sent Events decoder: bytes in, events out.
+
+Parsing follows the WHATWG HTML "Server-sent events" processing model with browser dispatch
+semantics, checked against ``sse-vectors.json``:
+
+* the body is UTF-8, decoded incrementally (a character may be split across reads); invalid
+  bytes become U+FFFD and exactly one byte-order mark at the very start is dropped;
+* a line ends at CRLF, LF or a lone CR (also a CR that is the last byte of a read: if the next
+  read starts with LF, that LF belongs to the same terminator and is skipped);
+* a blank line dispatches the block; blocks without ``data`` fire nothing but still copy the
+  ``id`` buffer to the last event id, which is sticky; an ``id`` containing NUL is ignored;
+* ``retry`` takes effect immediately and only when it is ASCII digits;
+* an unfinished block at the end of the stream is dropped, never dispatched.
+
+The decoder does no I/O and keeps no reconnection policy: :class:`SSEDecoder` is shared by the
+sync and async iterators in :mod:`arazzo_runner.event_stream`.
+
+Performance: each chunk is decoded once, line terminators are normalised with ``str.replace``
+and lines are found with ``str.split``; only the chunk boundaries (an unfinished line, a CR at
+the end, a BOM split across reads) are handled specially.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from arazzo_runner.errors import StreamError
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent"]
+
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One dispatched event.
+
+    ``id`` is the last event id at dispatch time (sticky across events, ``""`` if never set);
+    ``retry`` is a valid ``retry`` value that appeared in the same block, else ``None``.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+
+    def json(self) -> Any:
+        """``data`` parsed as JSON (raises :class:`json.JSONDecodeError` when it is not)."""
+        return json.loads(self.data)
+
+
+def _utf8_len(text: str) -> int:
+    # str.isascii() is O(1) in CPython, so the common case costs nothing.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class SSEDecoder:
+    """Incremental SSE decoder: :meth:`feed` bytes as they arrive, :meth:`close` at the end.
+
+    ``max_event_bytes`` bounds the memory one event may take: the UTF-8 size of the buffered
+    ``data`` of the current block, and separately the size of an unfinished line. Exceeding
+    either raises :class:`~arazzo_runner.errors.StreamError`.
+    """
+
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        if max_event_bytes <= 0:
+            raise ValueError("max_event_bytes must be positive")
+        self._max = max_event_bytes
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._at_start = True  # no text decoded yet: a leading BOM may still come
+        self._after_cr = False  # the previous text ended with CR: skip one leading LF
+        self._tail: list[str] = []  # pieces of the unfinished line
+        self._tail_bytes = 0
+        self._data: list[str] = []
+        self._data_bytes = 0
+        self._event_type = ""
+        self._id_buffer = ""
+        self._block_retry: int | None = None
+        self._last_event_id = ""
+        self._retry: int | None = None
+        self._closed = False
+
+    @property
+    def last_event_id(self) -> str:
+        """What a reconnect would send as ``Last-Event-ID`` (``""``: send no header)."""
+        return self._last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The last valid ``retry`` value in milliseconds, or ``None`` if none was seen."""
+        return self._retry
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode one read; return the events whose blank line is in it, in order."""
+        if self._closed:
+            raise StreamError("the SSE decoder is closed; create a new one for a new stream")
+        return self._feed_text(self._utf8.decode(chunk))
+
+    def close(self) -> list[ServerSentEvent]:
+        """End of stream: flush the UTF-8 decoder and drop any unfinished block.
+
+        Returns the events that complete at the end (by the spec there can be none: an event
+        is only dispatched by a blank line, which :meth:`feed` already handled).
+        """
+        if self._closed:
+            return []
+        events = self._feed_text(self._utf8.decode(b"", final=True))
+        self._closed = True
+        self._tail.clear()
+        self._tail_bytes = 0
+        self._reset_block()
+        return events
+
+    # -- text level ---------------------------------------------------------------------------
+
+    def _feed_text(self, text: str) -> list[ServerSentEvent]:
+        if not text:
+            return []
+        if self._at_start:
+            self._at_start = False
+            if text[0] == _BOM:
+                text = text[1:]
+        if self._after_cr:
+            self._after_cr = False
+            if text[:1] == "\n":
+                text = text[1:]
+        if "\r" in text:
+            self._after_cr = text[-1] == "\r"
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        last = lines.pop()
+        events: list[ServerSentEvent] = []
+        if lines:
+            if self._tail:
+                self._tail.append(lines[0])
+                lines[0] = "".join(self._tail)
+                self._tail.clear()
+                self._tail_bytes = 0
+            self._process(lines, events)
+        if last:
+            self._tail.append(last)
+            self._tail_bytes += _utf8_len(last)
+            if self._tail_bytes > self._max:
+                raise self._too_big("an unfinished line", self._tail_bytes)
+        return events
+
+    def _process(self, lines: list[str], events: list[ServerSentEvent]) -> None:
+        data = self._data
+        for line in lines:
+            if not line:
+                event = self._dispatch()
+                if event is not None:
+                    events.append(event)
+                continue
+            if line[0] == ":":
+                continue
+            name, _, value = line.partition(":")
+            if value[:1] == " ":
+                value = value[1:]
+            if name == "data":
+                data.append(value)
+                self._data_bytes += _utf8_len(value) + 1
+                if self._data_bytes > self._max:
+                    raise self._too_big("an event's data", self._data_bytes)
+            else:
+                self._field(name, value)
+
+    def _field(self, name: str, value: str) -> None:
+        if name == "event":
+            self._event_type = value
+        elif name == "id":
+            if "\0" not in value:
+                self._id_buffer = value
+        elif name == "retry":
+            if value.isascii() and value.isdigit():
+                self._retry = self._block_retry = int(value)
+        # any other field name is ignored (names are case-sensitive)
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        self._last_event_id = self._id_buffer
+        if not self._data:
+            self._reset_block()
+            return None
+        event = ServerSentEvent(
+            self._event_type or "message",
+            "\n".join(self._data),
+            self._last_event_id,
+            self._block_retry,
+        )
+        self._reset_block()
+        return event
+
+    def _reset_block(self) -> None:
+        self._data.clear()  # in place: _process holds a reference to this list
+        self._data_bytes = 0
+        self._event_type = ""
+        self._block_retry = None
+
+    def _too_big(self, what: str, size: int) -> StreamError:
+        self._closed = True
+        return StreamError(
+            f"SSE event too large: {what} reached {size} bytes, "
+            f"more than max_event_bytes={self._max}",
+            hint="raise max_event_bytes if the server really sends events this large",
+        )
