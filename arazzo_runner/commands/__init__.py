@@ -1,0 +1,1 @@
+"""One module per ``arazzo`` subcommand; each exposes ``command: click.Command``."""
