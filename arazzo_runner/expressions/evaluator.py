@@ -1,0 +1,230 @@
+"""Compiled conditions: the AST is turned once into closures, then evaluated many times.
+
+Semantics (notes C4, C6, R10; documented choices marked [impl]):
+
+* Strings compare case-insensitively (``casefold``), for equality and ordering.
+* A numeric string compares as a number against a number (``'200' == 200``).
+* ``true``/``false`` equal only booleans, or the strings ``'true'``/``'false'`` (any case).
+* ``null`` equals only ``null``; ordering anything with ``null`` is false.
+* [impl] A missing operand fails *every* comparison, ``!=`` included: an expression that cannot
+  be resolved fails inside criteria (R10), so ``$response.body#/token != null`` means "present".
+* Objects and arrays compare with ``==``/``!=`` structurally; ordering them is false.
+* A bare operand passes unless it is false, null, missing, 0, ``""``, ``[]`` or ``{}`` (C6).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .context import MISSING, ExpressionContext
+from .nodes import And, Compare, Group, Literal, Node, Not, Operand, Or, walk
+from .parser import parse_condition
+from .runtime import RuntimeExpression
+
+__all__ = ["Condition", "ConditionResult", "compare", "compile_condition", "truthy"]
+
+Value = Callable[[ExpressionContext], Any]
+Test = Callable[[ExpressionContext], bool]
+
+_NUMERIC = re.compile(r"\s*-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\s*")
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_number(text: str) -> int | float | None:
+    match = _NUMERIC.fullmatch(text)
+    if match is None:
+        return None
+    return float(text) if match.group(1) or match.group(2) else int(text)
+
+
+def _coerce(left: Any, right: Any) -> tuple[Any, Any] | None:
+    """Both sides as numbers or as casefolded strings, or ``None`` when not comparable so."""
+    if _is_number(left) and _is_number(right):
+        return left, right
+    if isinstance(left, str) and isinstance(right, str):
+        return left.casefold(), right.casefold()
+    if _is_number(left) and isinstance(right, str):
+        number = _as_number(right)
+        return None if number is None else (left, number)
+    if isinstance(left, str) and _is_number(right):
+        number = _as_number(left)
+        return None if number is None else (number, right)
+    return None
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return left is None and right is None
+    if isinstance(left, bool) or isinstance(right, bool):
+        if isinstance(left, str):
+            left, right = right, left
+        if isinstance(right, str):
+            return right.strip().lower() == ("true" if left else "false")
+        return isinstance(left, bool) and isinstance(right, bool) and left is right
+    pair = _coerce(left, right)
+    if pair is not None:
+        return bool(pair[0] == pair[1])
+    if isinstance(left, (str, int, float)) or isinstance(right, (str, int, float)):
+        return False
+    return bool(left == right)
+
+
+def compare(op: str, left: Any, right: Any) -> bool:
+    """Apply comparison ``op`` (``== != < <= > >=``) with the loose rules above."""
+    if left is MISSING or right is MISSING:
+        return False
+    if op == "==":
+        return _equal(left, right)
+    if op == "!=":
+        return not _equal(left, right)
+    if isinstance(left, bool) or isinstance(right, bool):
+        return False
+    pair = _coerce(left, right)
+    return pair is not None and _ORDER[op](*pair)
+
+
+def truthy(value: Any) -> bool:
+    """C6 truthiness: false, null, missing, 0, empty string/array/object fail."""
+    if value is MISSING or value is None or isinstance(value, bool):
+        return bool(value)
+    if _is_number(value):
+        return bool(value != 0)
+    if isinstance(value, (str, bytes, Sequence, Mapping)):
+        return len(value) > 0
+    return True
+
+
+def _navigate(value: Any, navigation: tuple[str | int, ...]) -> Any:
+    for step in navigation:
+        if isinstance(step, int):
+            is_list = isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+            value = value[step] if is_list and step < len(value) else MISSING
+        else:
+            value = value.get(step, MISSING) if isinstance(value, Mapping) else MISSING
+    return value
+
+
+def _value(node: Literal | Operand) -> Value:
+    if isinstance(node, Literal):
+        constant = node.value
+        return lambda context: constant
+    get = node.expression.evaluate
+    navigation = node.navigation
+    if not navigation:
+        return get
+    return lambda context: _navigate(get(context), navigation)
+
+
+def _test(node: Node) -> Test:
+    if isinstance(node, (Literal, Operand)):
+        value = _value(node)
+        return lambda context: truthy(value(context))
+    if isinstance(node, Compare):
+        left, right, op = _value(node.left), _value(node.right), node.op
+        return lambda context: compare(op, left(context), right(context))
+    if isinstance(node, Not):
+        inner = _test(node.operand)
+        return lambda context: not inner(context)
+    if isinstance(node, Group):
+        return _test(node.inner)
+    tests = tuple(_test(child) for child in node.operands)
+    if len(tests) == 2:
+        first, second = tests
+        if isinstance(node, And):
+            return lambda context: first(context) and second(context)
+        return lambda context: first(context) or second(context)
+    if isinstance(node, And):
+        return lambda context: all(test(context) for test in tests)
+    return lambda context: any(test(context) for test in tests)
+
+
+def _show(value: Any) -> str:
+    if value is MISSING:
+        return "missing"
+    text = json.dumps(value, default=repr, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _explain(node: Node, context: ExpressionContext, tests: Mapping[int, Test]) -> str:
+    """Why ``node`` passed or failed, with the values it saw (only built once per result)."""
+    if isinstance(node, (Literal, Operand)):
+        value = _value(node)(context)
+        verdict = "truthy" if truthy(value) else "falsy"
+        return f"{node.source} is {_show(value)} ({verdict})"
+    if isinstance(node, Compare):
+        return _explain_compare(node, context)
+    if isinstance(node, Not):
+        return f"{node.source}: {_explain(node.operand, context, tests)}"
+    if isinstance(node, Group):
+        return _explain(node.inner, context, tests)
+    results = [(tests[id(child)](context), child) for child in node.operands]
+    wanted = isinstance(node, Or)
+    deciding = [child for passed, child in results if passed is wanted]
+    if deciding:
+        return _explain(deciding[0], context, tests)
+    return "; ".join(_explain(child, context, tests) for _, child in results)
+
+
+def _explain_compare(node: Compare, context: ExpressionContext) -> str:
+    left, right = _value(node.left)(context), _value(node.right)(context)
+    if isinstance(node.right, Literal) and isinstance(node.left, Operand):
+        return f"{node.left.source} is {_show(left)}, expected {node.op} {node.right.source}"
+    seen = [
+        f"{side.source} is {_show(value)}"
+        for side, value in ((node.left, left), (node.right, right))
+        if isinstance(side, Operand)
+    ]
+    return ", ".join([*seen, f"expected {node.source}"])
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    """The outcome of one condition: ``passed`` and a human ``reason`` with the values seen."""
+
+    passed: bool
+    reason: str
+
+
+class Condition:
+    """A compiled simple condition. ``source`` is the text, ``ast`` the root node."""
+
+    __slots__ = ("_test", "_tests", "ast", "expressions", "source")
+
+    def __init__(self, source: str, ast: Node) -> None:
+        self.source = source
+        self.ast = ast
+        self.expressions: tuple[RuntimeExpression, ...] = tuple(
+            node.expression for node in walk(ast) if isinstance(node, Operand)
+        )
+        self._tests = {id(node): _test(node) for node in walk(ast)}
+        self._test = self._tests[id(ast)]
+
+    def test(self, context: ExpressionContext) -> bool:
+        """Just pass/fail, without building a reason."""
+        return self._test(context)
+
+    def evaluate(self, context: ExpressionContext) -> ConditionResult:
+        """Pass/fail plus the reason (the values the deciding part saw)."""
+        return ConditionResult(self._test(context), _explain(self.ast, context, self._tests))
+
+    def __repr__(self) -> str:
+        return f"Condition({self.source!r})"
+
+
+def compile_condition(text: str) -> Condition:
+    """Parse and compile a simple condition; raises :class:`ExpressionError` on bad syntax."""
+    return Condition(text, parse_condition(text))

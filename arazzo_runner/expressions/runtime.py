@@ -1,0 +1,405 @@
+"""Runtime expressions (``$inputs.x``, ``$response.body#/a``, ...): structured parser and node.
+
+The ABNF of Arazzo 1.0.1 cannot delimit an expression (``name = *CHAR``, see the notes R1/R2),
+so the parser follows the structure the prose gives instead::
+
+    expression := "$url" | "$method" | "$statusCode"
+                | ("$request" | "$response") "." source
+                | ("$inputs" | "$outputs") "." name [pointer]
+                | "$steps." id ".outputs." name [pointer]
+                | "$workflows." id "." ("inputs" | "outputs") "." name [pointer]
+                | "$sourceDescriptions." id "." name          ; name may contain dots
+                | "$components." kind "." name                ; kind: inputs parameters
+                                                              ;   successActions failureActions
+    source     := "header." token | "query." name | "path." name
+                | "body" [pointer | dot-path]
+    pointer    := "#" <RFC 6901 pointer, up to the end of the enclosing text>
+    dot-path   := 1*("." member | "[" digits "]")             ; non-ABNF dialect, flagged
+
+An *id* has no dots; a *name* may (output names allow them). Names end at whitespace or one of
+``# [ ] { } ( ) ! & < = > | ' "``. A header *token* uses the RFC 9110 token characters except
+``! # & ' |``, which clash with the condition operators.
+
+:func:`scan_expression` reads the longest expression starting at an offset (used by templates
+and conditions); :func:`parse_expression` insists the expression is the whole text.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ExpressionError
+from .context import MISSING, ExpressionContext, Message
+from .pointer import escape_token, parse_pointer, resolve_tokens
+
+__all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression"]
+
+Getter = Callable[[ExpressionContext], Any]
+
+ROOTS = (
+    "url",
+    "method",
+    "statusCode",
+    "request",
+    "response",
+    "inputs",
+    "outputs",
+    "steps",
+    "workflows",
+    "sourceDescriptions",
+    "components",
+)
+COMPONENT_KINDS = ("inputs", "parameters", "successActions", "failureActions")
+MESSAGE_SECTIONS = ("header", "query", "path", "body")
+
+_NAME_STOP = frozenset(string.whitespace + "#[]{}()!&<=>|'\"")
+_ID_STOP = _NAME_STOP | {"."}
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "$%*+-.^_`~")
+_MEMBER_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
+_ALPHA = frozenset(string.ascii_letters)
+_DIGITS = frozenset(string.digits)
+
+
+@dataclass(frozen=True)
+class RuntimeExpression:
+    """One parsed runtime expression (an AST leaf). Immutable; evaluate it many times.
+
+    Fields:
+      ``source``  the expression text exactly as written, e.g. ``$steps.s1.outputs.a.b#/x``.
+      ``start``/``end``  offsets of ``source`` inside the enclosing text (template, condition).
+      ``root``    ``url method statusCode request response inputs outputs steps workflows
+                  sourceDescriptions components``.
+      ``target``  the stepId (steps), workflowId (workflows) or source name (sourceDescriptions).
+      ``section`` ``header query path body`` (request/response), ``outputs`` (steps),
+                  ``inputs outputs`` (workflows), the component kind (components).
+      ``name``    parameter, header, input, output or component name; for sourceDescriptions
+                  the rest after the source name (an operationId, workflowId or ``url``).
+      ``pointer`` the JSON pointer after ``#`` (``""`` = whole value), or ``None``.
+      ``dialect`` ``None`` for ABNF text; ``"dot-path"`` for ``$response.body.a[0]``, which is
+                  read as ``#/a/0`` (so a validator can warn).
+    """
+
+    source: str
+    start: int
+    end: int
+    root: str
+    target: str | None = None
+    section: str | None = None
+    name: str | None = None
+    pointer: str | None = None
+    dialect: str | None = None
+    _get: Getter = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_get", _build_getter(self))
+
+    def evaluate(self, context: ExpressionContext) -> Any:
+        """The value in ``context``, or ``MISSING`` when it is absent."""
+        return self._get(context)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class _Cursor:
+    """Reads ``text[pos:limit]``; every error points into the whole ``text``."""
+
+    def __init__(self, text: str, pos: int, limit: int) -> None:
+        self.text = text
+        self.pos = pos
+        self.limit = limit
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < self.limit else ""
+
+    def error(
+        self, message: str, position: int | None = None, hint: str | None = None
+    ) -> ExpressionError:
+        where = self.pos if position is None else position
+        return ExpressionError(message, expression=self.text, position=where, hint=hint)
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            found = repr(self.peek()) if self.peek() else "the end"
+            raise self.error(f"expected {char!r}, found {found}")
+        self.pos += 1
+
+    def run(self, allowed: frozenset[str] | None = None, stop: frozenset[str] | None = None) -> str:
+        start = self.pos
+        text, limit = self.text, self.limit
+        while self.pos < limit:
+            char = text[self.pos]
+            if (allowed is not None and char not in allowed) or (stop is not None and char in stop):
+                break
+            self.pos += 1
+        return text[start : self.pos]
+
+    def name(self, what: str = "a name", stop: frozenset[str] = _NAME_STOP) -> str:
+        value = self.run(stop=stop)
+        if not value:
+            raise self.error(f"expected {what}")
+        return value
+
+    def keyword(self, options: tuple[str, ...]) -> str:
+        start = self.pos
+        word = self.run(allowed=_ALPHA)
+        if word not in options:
+            listed = ", ".join(options)
+            found = repr(word) if word else "nothing"
+            raise self.error(f"expected one of {listed}; found {found}", start)
+        return word
+
+    def pointer(self) -> str | None:
+        if self.peek() != "#":
+            return None
+        start = self.pos + 1
+        text = self.text[start : self.limit]
+        parse_pointer(text, expression=self.text, offset=start)
+        self.pos = self.limit
+        return text
+
+
+Fields = dict[str, Any]
+
+
+def _bare(cursor: _Cursor) -> Fields:
+    return {}
+
+
+def _message(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    section = cursor.keyword(MESSAGE_SECTIONS)
+    if section == "body":
+        pointer = cursor.pointer()
+        if pointer is None and cursor.peek() in (".", "["):
+            return {"section": section, "pointer": _dot_path(cursor), "dialect": "dot-path"}
+        return {"section": section, "pointer": pointer}
+    cursor.expect(".")
+    if section == "header":
+        token = cursor.run(allowed=_TOKEN_CHARS)
+        if not token:
+            raise cursor.error("expected a header name")
+        return {"section": section, "name": token}
+    return {"section": section, "name": cursor.name()}
+
+
+def _dot_path(cursor: _Cursor) -> str:
+    tokens: list[str] = []
+    while cursor.peek() in (".", "["):
+        if cursor.peek() == ".":
+            cursor.pos += 1
+            member = cursor.run(allowed=_MEMBER_CHARS)
+            if not member:
+                raise cursor.error("expected a member name after '.'")
+            tokens.append(member)
+        else:
+            cursor.pos += 1
+            digits = cursor.run(allowed=_DIGITS)
+            if not digits:
+                raise cursor.error("expected an index (digits) after '['")
+            cursor.expect("]")
+            tokens.append(str(int(digits)))
+    return "".join("/" + escape_token(token) for token in tokens)
+
+
+def _named(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    return {"name": cursor.name(), "pointer": cursor.pointer()}
+
+
+def _steps(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    target = cursor.name("a stepId", _ID_STOP)
+    cursor.expect(".")
+    section = cursor.keyword(("outputs",))
+    cursor.expect(".")
+    return {"target": target, "section": section, "name": cursor.name("an output name")}
+
+
+def _steps_with_pointer(cursor: _Cursor) -> Fields:
+    fields = _steps(cursor)
+    fields["pointer"] = cursor.pointer()
+    return fields
+
+
+def _workflows(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    target = cursor.name("a workflowId", _ID_STOP)
+    cursor.expect(".")
+    section = cursor.keyword(("inputs", "outputs"))
+    cursor.expect(".")
+    name = cursor.name()
+    return {"target": target, "section": section, "name": name, "pointer": cursor.pointer()}
+
+
+def _sources(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    target = cursor.name("a source description name", _ID_STOP)
+    cursor.expect(".")
+    return {"target": target, "name": cursor.name("an operationId, workflowId or field")}
+
+
+def _components(cursor: _Cursor) -> Fields:
+    cursor.expect(".")
+    section = cursor.keyword(COMPONENT_KINDS)
+    cursor.expect(".")
+    return {"section": section, "name": cursor.name("a component name")}
+
+
+_ROOT_PARSERS: dict[str, Callable[[_Cursor], Fields]] = {
+    "url": _bare,
+    "method": _bare,
+    "statusCode": _bare,
+    "request": _message,
+    "response": _message,
+    "inputs": _named,
+    "outputs": _named,
+    "steps": _steps_with_pointer,
+    "workflows": _workflows,
+    "sourceDescriptions": _sources,
+    "components": _components,
+}
+
+
+def scan_expression(text: str, start: int = 0, limit: int | None = None) -> RuntimeExpression:
+    """Parse the longest runtime expression at ``text[start]`` (which must be ``$``).
+
+    Stops at ``limit`` (default: the end of ``text``); a pointer runs up to ``limit``.
+    """
+    cursor = _Cursor(text, start, len(text) if limit is None else limit)
+    cursor.expect("$")
+    root_at = cursor.pos
+    root = cursor.run(allowed=_ALPHA)
+    parse = _ROOT_PARSERS.get(root)
+    if parse is None:
+        hint = "expected one of " + ", ".join("$" + known for known in ROOTS)
+        raise cursor.error(f"unknown expression '${root}'", root_at, hint)
+    fields = parse(cursor)
+    return RuntimeExpression(text[start : cursor.pos], start, cursor.pos, root, **fields)
+
+
+def parse_expression(text: str) -> RuntimeExpression:
+    """Parse ``text`` as exactly one runtime expression, or raise :class:`ExpressionError`."""
+    if not isinstance(text, str):
+        raise ExpressionError(
+            "a runtime expression must be a string", expression=repr(text), position=0
+        )
+    expression = scan_expression(text)
+    if expression.end != len(text):
+        extra = text[expression.end]
+        hint = "use a JSON pointer such as #/0" if extra in "[." else None
+        raise ExpressionError(
+            f"unexpected {extra!r} after the expression {expression.source!r}",
+            expression=text,
+            position=expression.end,
+            hint=hint,
+        )
+    return expression
+
+
+# -- evaluation: one getter closure per node, built once ---------------------------------
+
+
+def _lookup(mapping: Any, name: str) -> Any:
+    """Exact key first; then, for dotted names, nested keys (notes table C #11)."""
+    if not isinstance(mapping, Mapping):
+        return MISSING
+    value = mapping.get(name, MISSING)
+    if value is not MISSING or "." not in name:
+        return value
+    for part in name.split("."):
+        if not isinstance(mapping, Mapping):
+            return MISSING
+        mapping = mapping.get(part, MISSING)
+    return mapping
+
+
+def _scalar(attribute: str) -> Callable[[RuntimeExpression], Getter]:
+    def build(node: RuntimeExpression) -> Getter:
+        def get(context: ExpressionContext) -> Any:
+            value = getattr(context, attribute)
+            return MISSING if value is None else value
+
+        return get
+
+    return build
+
+
+def _message_getter(node: RuntimeExpression) -> Getter:
+    attribute, section, name = node.root, node.section, node.name or ""
+
+    def message(context: ExpressionContext) -> Message | None:
+        found: Message | None = getattr(context, attribute)
+        return found
+
+    if section == "header":
+        return lambda c: MISSING if (m := message(c)) is None else m.header(name)
+    if section == "body":
+        return lambda c: MISSING if (m := message(c)) is None else m.body
+    return lambda c: (
+        MISSING if (m := message(c)) is None else getattr(m, str(section)).get(name, MISSING)
+    )
+
+
+def _named_getter(node: RuntimeExpression) -> Getter:
+    attribute, name = node.root, node.name or ""
+    return lambda c: _lookup(getattr(c, attribute), name)
+
+
+def _steps_getter(node: RuntimeExpression) -> Getter:
+    target, name = node.target or "", node.name or ""
+    return lambda c: _lookup(c.steps.get(target, MISSING), name)
+
+
+def _workflows_getter(node: RuntimeExpression) -> Getter:
+    target, section, name = node.target or "", node.section or "", node.name or ""
+
+    def get(context: ExpressionContext) -> Any:
+        workflow = context.workflows.get(target, MISSING)
+        part = workflow.get(section, MISSING) if isinstance(workflow, Mapping) else MISSING
+        return _lookup(part, name)
+
+    return get
+
+
+def _keyed_getter(attribute: str, key: str) -> Callable[[RuntimeExpression], Getter]:
+    def build(node: RuntimeExpression) -> Getter:
+        outer, inner = getattr(node, key) or "", node.name or ""
+
+        def get(context: ExpressionContext) -> Any:
+            group = getattr(context, attribute).get(outer, MISSING)
+            return group.get(inner, MISSING) if isinstance(group, Mapping) else MISSING
+
+        return get
+
+    return build
+
+
+_GETTERS: dict[str, Callable[[RuntimeExpression], Getter]] = {
+    "url": _scalar("url"),
+    "method": _scalar("method"),
+    "statusCode": _scalar("status_code"),
+    "request": _message_getter,
+    "response": _message_getter,
+    "inputs": _named_getter,
+    "outputs": _named_getter,
+    "steps": _steps_getter,
+    "workflows": _workflows_getter,
+    "sourceDescriptions": _keyed_getter("source_descriptions", "target"),
+    "components": _keyed_getter("components", "section"),
+}
+
+
+def _build_getter(node: RuntimeExpression) -> Getter:
+    if node.root not in _GETTERS:
+        raise ExpressionError(
+            f"unknown expression root {node.root!r}", expression=node.source, position=0
+        )
+    base = _GETTERS[node.root](node)
+    tokens = parse_pointer(node.pointer) if node.pointer else ()
+    if not tokens:
+        return base
+    return lambda c: resolve_tokens(base(c), tokens)
