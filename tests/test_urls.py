@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -126,3 +128,46 @@ def test_joined_url_survives_httpx_unchanged() -> None:
     assert str(httpx.URL(url)) == url
     assert url.endswith("?q=a%20b%7Cc%7Cd")
     assert httpx.URL(url).params["q"] == "a b|c|d"  # pipeDelimited cannot tell data from delimiter
+
+
+def test_a_built_request_reaches_a_real_server_intact() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.support.asgi_server import serve
+
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "raw_path": request.scope["raw_path"].decode(),
+                "model": request.path_params["model"],
+                "query": list(request.query_params.multi_items()),
+                "cookies": dict(request.cookies),
+                "note": request.headers["x-note"],
+            }
+        )
+
+    app = Starlette(routes=[Route("/run/{model:path}", echo)])
+    params: list[tuple[dict[str, Any], Any]] = [
+        ({"name": "model", "in": "path", "x-allowReserved": True}, "fal-ai/flux/schnell"),
+        ({"name": "ids", "in": "query"}, [1, 2]),
+        ({"name": "q", "in": "query"}, "a b&c=d"),
+        ({"name": "f", "in": "query", "style": "deepObject", "explode": True}, {"k": "v"}),
+        ({"name": "session", "in": "cookie"}, "s 1;x"),
+        ({"name": "X-Note", "in": "header"}, ["a", "b"]),
+    ]
+    parts = {p["name"]: serialize_parameter(p, v) for p, v in params}
+    path = compile_path("/run/{model}").format(dict(parts["model"]))
+    with serve(app) as base:
+        query = parts["ids"] + parts["q"] + parts["f"]
+        url = join_url(server_url({"url": "/"}, base=base + "/openapi.json"), path, query)
+        cookie = "; ".join(f"{k}={v}" for k, v in parts["session"])
+        headers = {"Cookie": cookie, **dict(parts["X-Note"])}
+        got = httpx.get(url, headers=headers, timeout=5).json()
+    assert got["raw_path"] == "/run/fal-ai/flux/schnell"
+    assert got["model"] == "fal-ai/flux/schnell"
+    assert got["query"] == [["ids", "1"], ["ids", "2"], ["q", "a b&c=d"], ["f[k]", "v"]]
+    assert got["cookies"] == {"session": "s%201%3Bx"}  # cookie values stay percent-encoded
+    assert got["note"] == "a,b"
