@@ -105,11 +105,15 @@ def step_target(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def parameter_in(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """notes D21/P2: ``in`` is required on operation steps, ignored (warned) on workflow steps."""
+    """notes D21/P2: ``in`` is required on operation steps, ignored (warned) on workflow steps.
+
+    Inline parameters are checked by the loader (``missing-field`` / ``ignored-field``); this
+    rule covers Reusable parameters, whose ``in`` is only known once the reference resolves.
+    """
     for _, _, step in ctx.steps():
         for item in step.parameters:
             parameter = ctx.parameter(item)
-            if parameter is None:
+            if parameter is None or isinstance(item, Parameter):
                 continue
             kind = step.target_kind
             if kind == "operation" and parameter.in_ is None:
@@ -124,7 +128,7 @@ def parameter_in(ctx: RuleContext) -> Iterator[Diagnostic]:
                     f"{step.step_id!r} calls a workflow, so its parameters are workflow inputs"
                 )
                 hint = "remove 'in'"
-                yield ctx.warning("ignored-parameter-in", message, item.pointer + "/in", hint)
+                yield ctx.warning("ignored-parameter-in", message, item.pointer, hint)
 
 
 def empty_success_criteria(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -186,10 +186,17 @@ def step_workflows(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def depends_on(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """unknown-workflow for ``dependsOn`` entries and dependency-cycle (notes D13, W6)."""
+    """unknown-workflow, duplicate-depends-on and dependency-cycle (notes D13, W6)."""
     for workflow in ctx.doc.workflows:
+        seen: set[str] = set()
         for index, ref in enumerate(workflow.depends_on):
-            yield from _workflow_problem(ctx, ref, f"{workflow.pointer}/dependsOn/{index}")
+            pointer = f"{workflow.pointer}/dependsOn/{index}"
+            if ref in seen:
+                message = f"workflow {workflow.workflow_id!r} lists {ref!r} twice in dependsOn"
+                yield ctx.error("duplicate-depends-on", message, pointer, "remove the repeat")
+                continue
+            seen.add(ref)
+            yield from _workflow_problem(ctx, ref, pointer)
     yield from _cycles(ctx)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from ..diagnostics import Diagnostic, Severity
+from ..errors import ValidationFailed
 from ..report_diagnostics import FORMATS, render
 from ..validate import validate_path
 
@@ -32,12 +33,12 @@ def _fails(diagnostics: list[Diagnostic], strict: bool) -> bool:
 )
 @click.option("--offline", is_flag=True, help="Do not fetch http(s) sources (they are warned).")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 2).")
-@click.pass_context
-def command(
-    ctx: click.Context, files: tuple[str, ...], fmt: str, offline: bool, strict: bool
-) -> None:
+def command(files: tuple[str, ...], fmt: str, offline: bool, strict: bool) -> None:
     """Check Arazzo files: structure, references, operations, expressions."""
     results = {name: validate_path(name, offline=offline) for name in files}
     click.echo(render(fmt, results), nl=False)
-    failed = any(_fails(diagnostics, strict) for diagnostics in results.values())
-    ctx.exit(2 if failed else 0)
+    failed = [name for name, diagnostics in results.items() if _fails(diagnostics, strict)]
+    if failed:
+        listed = ", ".join(failed)
+        found = [d for name in failed for d in results[name]]
+        raise ValidationFailed(f"{len(failed)} of {len(files)} file(s) failed: {listed}", found)
