@@ -154,7 +154,7 @@ def _action_spec(kind: str) -> Spec:
         F("type", "type", read_enum(*types), True, SKIP, " | ".join(types)),
         F("workflowId", "workflow_id", read_str),
         F("stepId", "step_id", read_str),
-        F("criteria", "criteria", read_objects(_build_criterion)),
+        F("criteria", "criteria", read_objects(_build_criterion), default=()),
     ]
     if kind == "failure":
         fields += [
@@ -171,11 +171,17 @@ def _build_action(kind: str) -> Builder:
         values = read_object(ctx, path, data, spec)
         if values is None:
             return None
-        if values["type"] != "retry":
+        if kind == "failure" and values["type"] != "retry":
             for key in ("retryAfter", "retryLimit"):
                 if key in data:
                     message = f"`{key}` is ignored on a `{values['type']}` action; it is for retry"
-                    ctx.report("ignored-field", (*path, key), message, severity=Severity.WARNING)
+                    ctx.report(
+                        "ignored-field",
+                        (*path, key),
+                        message,
+                        at_key=True,
+                        severity=Severity.WARNING,
+                    )
         return Action(**values, kind=kind)  # type: ignore[arg-type]
 
     return build
@@ -207,13 +213,14 @@ _REPLACEMENT = Spec(
         F("value", "value", read_any, True, SKIP, "<value or $expression>"),
     ),
 )
+_REPLACEMENTS = read_objects(builder(_REPLACEMENT, PayloadReplacement))
 _REQUEST_BODY = Spec(
     "request body",
     None,
     (
         F("contentType", "content_type", read_str),
         F("payload", "payload", read_any, default=MISSING),
-        F("replacements", "replacements", read_objects(builder(_REPLACEMENT, PayloadReplacement))),
+        F("replacements", "replacements", _REPLACEMENTS, default=()),
     ),
 )
 _OUTPUT_MAP = read_named(read_expr, "invalid-output-name", "output")
@@ -260,7 +267,13 @@ def _build_step(ctx: Ctx, path: PathKey, data: Any) -> Step | None:
             ctx.report("missing-field", param_path, message, at_key=True)
         elif step.target_kind == "workflow" and param.in_ is not None:
             message = f"`in` is ignored on parameter `{param.name}`: workflow steps take inputs"
-            ctx.report("ignored-field", (*param_path, "in"), message, severity=Severity.WARNING)
+            ctx.report(
+                "ignored-field",
+                (*param_path, "in"),
+                message,
+                at_key=True,
+                severity=Severity.WARNING,
+            )
     return step
 
 
