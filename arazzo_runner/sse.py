@@ -149,25 +149,37 @@ class SSEDecoder:
         return events
 
     def _process(self, lines: list[str], events: list[ServerSentEvent]) -> None:
+        # The hot loop: dispatch is inlined and the data size kept in a local.
         data = self._data
+        size = self._data_bytes
         for line in lines:
-            if not line:
-                event = self._dispatch()
-                if event is not None:
-                    events.append(event)
-                continue
-            if line[0] == ":":
+            if not line:  # blank line: dispatch
+                self._last_event_id = self._id_buffer
+                if data:
+                    events.append(
+                        ServerSentEvent(
+                            self._event_type or "message",
+                            "\n".join(data),
+                            self._last_event_id,
+                            self._block_retry,
+                        )
+                    )
+                    data.clear()
+                size = 0
+                self._event_type = ""
+                self._block_retry = None
                 continue
             name, _, value = line.partition(":")
             if value[:1] == " ":
                 value = value[1:]
             if name == "data":
                 data.append(value)
-                self._data_bytes += _utf8_len(value) + 1
-                if self._data_bytes > self._max:
-                    raise self._too_big("an event's data", self._data_bytes)
-            else:
+                size += (len(value) if value.isascii() else _utf8_len(value)) + 1
+                if size > self._max:
+                    raise self._too_big("an event's data", size)
+            elif name:  # an empty name is a comment line (it starts with ":")
                 self._field(name, value)
+        self._data_bytes = size
 
     def _field(self, name: str, value: str) -> None:
         if name == "event":
@@ -180,22 +192,8 @@ class SSEDecoder:
                 self._retry = self._block_retry = int(value)
         # any other field name is ignored (names are case-sensitive)
 
-    def _dispatch(self) -> ServerSentEvent | None:
-        self._last_event_id = self._id_buffer
-        if not self._data:
-            self._reset_block()
-            return None
-        event = ServerSentEvent(
-            self._event_type or "message",
-            "\n".join(self._data),
-            self._last_event_id,
-            self._block_retry,
-        )
-        self._reset_block()
-        return event
-
     def _reset_block(self) -> None:
-        self._data.clear()  # in place: _process holds a reference to this list
+        self._data.clear()
         self._data_bytes = 0
         self._event_type = ""
         self._block_retry = None
