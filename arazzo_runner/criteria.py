@@ -133,8 +133,9 @@ def compile_simple(criterion: Criterion) -> CompiledCriterion:
     extra = () if criterion.context is None else (_context(criterion),)
 
     def check(ctx: ExpressionContext) -> CriterionResult:
-        result = condition.evaluate(ctx)
-        return PASSED if result.passed else CriterionResult(False, result.reason)
+        if condition.test(ctx):
+            return PASSED
+        return CriterionResult(False, condition.evaluate(ctx).reason)
 
     return CompiledCriterion(criterion, check, (*extra, *condition.expressions))
 
