@@ -114,7 +114,8 @@ def _operation_warnings(
         yield ctx.warning("operation-path-dialect", message, pointer, _PATH_DIALECTS[found.dialect])
     qualified = (step.operation_id or "").startswith(SOURCE_PREFIX)
     openapi = [s for s in ctx.ws.sources(ctx.doc).values() if s.kind == "openapi"]
-    if found.status == "found" and step.operation_id and not qualified and len(openapi) > 1:
+    plain = found.status == "found" and found.dialect is None and not qualified
+    if plain and step.operation_id and len(openapi) > 1:
         message = f"operationId {step.operation_id!r} must be qualified: there are several sources"
         hint = f"write $sourceDescriptions.{found.source.name if found.source else '<name>'}."
         yield ctx.warning("unqualified-operation", message, pointer, hint + step.operation_id)

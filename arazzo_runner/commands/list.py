@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..diagnostics import Severity
+from ..errors import ValidationFailed
 from ..loader import load_arazzo
 from ..model import ArazzoDocument, Workflow
 from ..report_diagnostics import render
@@ -84,13 +85,12 @@ def _text(items: list[dict[str, Any]]) -> str:
 @click.command("list")
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.pass_context
-def command(ctx: click.Context, file: str, as_json: bool) -> None:
+def command(file: str, as_json: bool) -> None:
     """List the workflows in an Arazzo file with their inputs."""
     doc, diagnostics = load_arazzo(file)
     if doc is None:
         errors = [d for d in diagnostics if d.severity is Severity.ERROR]
         click.echo(render("text", {file: errors or diagnostics}), nl=False, err=True)
-        ctx.exit(2)
+        raise ValidationFailed(f"cannot list {file}", diagnostics)
     items = _describe(doc)
     click.echo(json.dumps(items, indent=2) if as_json else _text(items), nl=not not as_json)
