@@ -184,6 +184,8 @@ class _Watchdog:
 class _StreamState:
     """What the sync and async streams share: decoder, bounds, bookkeeping, error mapping."""
 
+    _stream_type: type = object
+
     def __init__(
         self,
         response: httpx.Response,
@@ -194,6 +196,9 @@ class _StreamState:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         check: bool = True,
     ) -> None:
+        if not isinstance(response.stream, self._stream_type):
+            kind = "an async" if self._stream_type is httpx.AsyncByteStream else "a sync"
+            raise TypeError(f"{type(self).__name__} needs {kind} httpx response")
         self._response = response
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._bounds = _Bounds(first_byte_timeout, idle_timeout, deadline)
@@ -236,9 +241,12 @@ class _StreamState:
         if self._check:
             ensure_event_stream(self._response)
         self._bounds.started = time.monotonic()
+
+    def _own_read_timeout(self) -> None:
+        """Our bounds govern the body from now on; see the module docstring."""
         timeouts = self._response.request.extensions.get("timeout")
         if isinstance(timeouts, dict):
-            timeouts["read"] = None  # our bounds govern the body; see the module docstring
+            timeouts["read"] = None
 
     def _take(self, chunk: bytes | None) -> None:
         if chunk is None:
@@ -277,6 +285,8 @@ class EventStream(_StreamState):
 
     _chunks: Iterator[bytes] | None = None
     _watchdog: _Watchdog | None = None
+
+    _stream_type: type = httpx.SyncByteStream
 
     def __iter__(self) -> EventStream:
         return self
@@ -328,8 +338,10 @@ class EventStream(_StreamState):
     def _read(self) -> bytes | None:
         if not self._begun:
             self._begin()
+            self._watchdog = _start_watchdog(self._response, self._bounds)
+            if self._watchdog is not None:
+                self._own_read_timeout()
             self._chunks = self._response.iter_bytes()
-            self._watchdog = _start_watchdog(self._response)
         assert self._chunks is not None
         started = time.monotonic()
         wait, label = self._bounds.next_read(started)
@@ -381,7 +393,9 @@ async def _aread_some(chunks: AsyncIterator[bytes]) -> bytes:
     return bytes(body[:_ERROR_BODY_LIMIT])
 
 
-def _start_watchdog(response: httpx.Response) -> _Watchdog | None:
+def _start_watchdog(response: httpx.Response, bounds: _Bounds) -> _Watchdog | None:
+    if bounds.first_byte is None and bounds.idle is None and bounds.deadline is None:
+        return None
     stream = response.extensions.get("network_stream")
     get_info = getattr(stream, "get_extra_info", None)
     sock = get_info("socket") if callable(get_info) else None
@@ -392,6 +406,8 @@ class AsyncEventStream(_StreamState):
     """Async iteration (``async for``) over the events of an open async streaming response."""
 
     _chunks: AsyncIterator[bytes] | None = None
+
+    _stream_type: type = httpx.AsyncByteStream
 
     def __aiter__(self) -> AsyncEventStream:
         return self
@@ -440,6 +456,7 @@ class AsyncEventStream(_StreamState):
     async def _read(self) -> bytes | None:
         if not self._begun:
             self._begin()
+            self._own_read_timeout()
             self._chunks = self._response.aiter_bytes()
         assert self._chunks is not None
         wait, label = self._bounds.next_read(time.monotonic())

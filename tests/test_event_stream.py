@@ -195,6 +195,30 @@ def test_media_type_check_ignores_case_and_parameters(client: httpx.Client) -> N
             assert [e.data for e in EventStream(response)] == ["\u00e9"]  # UTF-8 regardless
 
 
+def test_without_a_socket_the_bound_is_checked_after_each_read() -> None:
+    def slow_body() -> Iterator[bytes]:
+        yield b"data: 1\n\n"
+        time.sleep(0.3)  # a transport that cannot be interrupted
+        yield b"data: 2\n\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        return httpx.Response(200, headers=headers, content=slow_body())
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as mock:
+        with mock.stream("GET", "http://test/") as response:
+            stream = EventStream(response, idle_timeout=0.1)
+            assert next(stream).data == "1"
+            with pytest.raises(RunTimeout, match=r"idle_timeout=0\.1 s"):
+                next(stream)
+
+
+def test_sync_and_async_responses_are_not_mixed(client: httpx.Client, base_url: str) -> None:
+    with client.stream("GET", base_url + "/finite") as response:
+        with pytest.raises(TypeError, match="async"):
+            AsyncEventStream(response)
+
+
 # -- async ---------------------------------------------------------------------------------
 
 
