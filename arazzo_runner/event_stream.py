@@ -352,7 +352,7 @@ class EventStream(_StreamState):
             watchdog.arm(started + wait)
         try:
             chunk = next(self._chunks, None)
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if watchdog is not None and watchdog.fired:
                 raise self._timeout(label) from exc
             if isinstance(exc, httpx.TimeoutException):
@@ -466,7 +466,7 @@ class AsyncEventStream(_StreamState):
         try:
             with anyio.move_on_after(wait) as scope:
                 chunk = await anext(self._chunks, None)
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if isinstance(exc, httpx.TimeoutException):
                 raise self._timeout(f"the HTTP client's timeout fired ({exc})") from exc
             raise self._broken(exc) from exc
