@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["METHODS", "IndexBuilder"]
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._openapi_model import (
     MediaTypeSpec,
@@ -68,6 +68,8 @@ class IndexBuilder:
         self.schema_bases: dict[int, str] = {}
         self.schemes: dict[str, SecurityScheme] = {}
         self.operations: list[Operation] = []
+        self.ids: dict[str, Operation] = {}
+        self.memo: dict[tuple[str, int], tuple[Any, Any]] = {}  # shared components, built once
         self.root_servers: tuple[Server, ...] = ()
         self.root_security: tuple[Requirement, ...] | None = None
 
@@ -80,7 +82,6 @@ class IndexBuilder:
             for path in paths.value:
                 if not path.startswith("x-"):
                     self.path_item(path, paths.child(path))
-        self.check_duplicate_ids()
 
     # -- diagnostics -------------------------------------------------------------------------
     def warn(self, code: str, node: Node, message: str, hint: str | None = None) -> None:
@@ -92,27 +93,17 @@ class IndexBuilder:
             )
         )
 
-    def check_duplicate_ids(self) -> None:
-        first: dict[str, Operation] = {}
-        for op in self.operations:
-            if op.operation_id is None:
-                continue
-            if op.operation_id not in first:
-                first[op.operation_id] = op
-                continue
-            loc = op.loc
-            self.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    "duplicate-operation-id",
-                    f"operationId {op.operation_id!r} is also used by "
-                    f"{first[op.operation_id].method.upper()} {first[op.operation_id].path}",
-                    loc.file if loc else self.root.doc.file,
-                    loc.line if loc else 1,
-                    loc.column if loc else 1,
-                    op.pointer + "/operationId",
-                    "operationIds must be unique; lookups by this id find the first one",
-                )
+    def check_duplicate_id(self, operation: Operation, node: Node) -> None:
+        if operation.operation_id is None:
+            return
+        first = self.ids.setdefault(operation.operation_id, operation)
+        if first is not operation:
+            self.warn(
+                "duplicate-operation-id",
+                node.child("operationId"),
+                f"operationId {operation.operation_id!r} is also used by "
+                f"{first.method.upper()} {first.path}",
+                "operationIds must be unique; lookups by this id find the first one",
             )
 
     # -- paths and operations ----------------------------------------------------------------
@@ -148,23 +139,23 @@ class IndexBuilder:
             raw["requestBody"] = body.raw
         if responses:
             raw["responses"] = {code: spec.raw for code, spec in responses.items()}
-        self.operations.append(
-            Operation(
-                operation_id=_str(op.value.get("operationId")),
-                method=method,
-                path=ctx.path,
-                servers=self.servers(op.child("servers")) or ctx.servers or self.root_servers,
-                parameters=tuple({**ctx.params, **own}.values()),
-                request_body=body,
-                responses=frozen(responses),
-                security=self.root_security if security is None else security,
-                loc=op.doc.locate_key(op.path),
-                pointer=pointer,
-                raw=frozen(raw),
-                summary=_str(op.value.get("summary")),
-                deprecated=op.value.get("deprecated") is True,
-            )
+        operation = Operation(
+            operation_id=_str(op.value.get("operationId")),
+            method=method,
+            path=ctx.path,
+            servers=self.servers(op.child("servers")) or ctx.servers or self.root_servers,
+            parameters=tuple({**ctx.params, **own}.values()),
+            request_body=body,
+            responses=frozen(responses),
+            security=self.root_security if security is None else security,
+            loc=op.doc.locate_key(op.path),
+            pointer=pointer,
+            raw=frozen(raw),
+            summary=_str(op.value.get("summary")),
+            deprecated=op.value.get("deprecated") is True,
         )
+        self.operations.append(operation)
+        self.check_duplicate_id(operation, op)
 
     # -- parameters --------------------------------------------------------------------------
     def parameters(self, node: Node) -> dict[ParamKey, ParameterSpec]:
@@ -176,10 +167,22 @@ class IndexBuilder:
                     found[_param_key(spec)] = spec
         return found
 
+    def remembered(self, kind: str, value: Any) -> Any:
+        """The spec built earlier from this very object (a shared component), or None."""
+        hit = self.memo.get((kind, id(value)))
+        return hit[1] if hit is not None and hit[0] is value else None
+
+    def remember(self, kind: str, value: Any, spec: Any) -> Any:
+        self.memo[(kind, id(value))] = (value, spec)
+        return spec
+
     def parameter(self, node: Node) -> ParameterSpec | None:
         r = self.r.resolve(node)
         if r is None:
             return None
+        known = self.remembered("parameter", r.value)
+        if known is not None:
+            return cast(ParameterSpec, known)
         v = r.value
         if not isinstance(v, dict) or _str(v.get("name")) is None or _str(v.get("in")) is None:
             self.warn("invalid-parameter", r, "a parameter needs a string 'name' and 'in'")
@@ -192,7 +195,7 @@ class IndexBuilder:
         if schema is None and content:
             schema = next(iter(content.values())).schema
         self.note_schema(schema, r.url)
-        return ParameterSpec(
+        spec = ParameterSpec(
             name=v["name"],
             in_=in_,
             required=in_ == "path" or v.get("required") is True,
@@ -203,6 +206,7 @@ class IndexBuilder:
             content=content,
             raw=frozen(v),
         )
+        return cast(ParameterSpec, self.remember("parameter", v, spec))
 
     # -- bodies and responses ----------------------------------------------------------------
     def request_body(self, node: Node) -> RequestBodySpec | None:
@@ -228,22 +232,31 @@ class IndexBuilder:
         for code in node.value:
             r = None if code.startswith("x-") else self.r.resolve(node.child(code))
             if r is not None and isinstance(r.value, dict):
-                found[code] = ResponseSpec(
-                    description=_str(r.value.get("description")),
-                    headers=self.resolved_map(r.child("headers")),
-                    content=self.content(r.child("content")),
-                    raw=frozen(r.value),
-                )
+                found[code] = self.remembered("response", r.value) or self.response(r)
         return found
+
+    def response(self, r: Node) -> ResponseSpec:
+        spec = ResponseSpec(
+            description=_str(r.value.get("description")),
+            headers=self.resolved_map(r.child("headers")),
+            content=self.content(r.child("content")),
+            raw=frozen(r.value),
+        )
+        return cast(ResponseSpec, self.remember("response", r.value, spec))
 
     def content(self, node: Node) -> Mapping[str, MediaTypeSpec]:
         found: dict[str, MediaTypeSpec] = {}
+        known = self.remembered("content", node.value)
+        if known is not None:
+            return cast(Mapping[str, MediaTypeSpec], known)
         if isinstance(node.value, dict):
             for media_type in node.value:
                 r = self.r.resolve(node.child(media_type))  # 3.2: components/mediaTypes
                 if r is not None and isinstance(r.value, dict):
                     found[media_type] = self.media_type(r)
-        return frozen(found)
+        return cast(
+            Mapping[str, MediaTypeSpec], self.remember("content", node.value, frozen(found))
+        )
 
     def media_type(self, node: Node) -> MediaTypeSpec:
         v = node.value

@@ -1,7 +1,8 @@
 """The values an OpenAPI index hands out: operations and what a request needs from them.
 
-Frozen and read-only (mappings are ``MappingProxyType`` views). Each keeps ``raw``, the
-object as written with its own ``$ref`` resolved, for anything not lifted into a field.
+Frozen and read-only (mappings are ``MappingProxyType`` views, often straight onto the parsed
+document, which nobody mutates). Each keeps ``raw``, the object as written with its own
+``$ref`` resolved, for anything not lifted into a field.
 Re-exported by :mod:`arazzo_runner.openapi`, which is where to import them from.
 """
 
@@ -34,8 +35,8 @@ def _empty() -> Mapping[str, Any]:
 
 
 def frozen(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """A read-only view of a copy of ``data`` (a shared empty view when empty)."""
-    return MappingProxyType(dict(data)) if data else _EMPTY
+    """A read-only view of ``data``, not a copy (a shared empty view when empty)."""
+    return MappingProxyType(data) if data else _EMPTY
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,7 @@ __all__ = [
 ]
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urljoin
 
 from ._yaml import LocatedDocument
@@ -62,9 +61,11 @@ def is_ref(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("$ref"), str)
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A value inside a loaded document, with the document's URL and the value's path."""
+class Node(NamedTuple):
+    """A value inside a loaded document, with the document's URL and the value's path.
+
+    A named tuple rather than a frozen dataclass: thousands are made per description.
+    """
 
     value: Any
     doc: LocatedDocument
@@ -72,9 +73,13 @@ class Node:
     path: PathKey
 
     def child(self, key: str | int) -> Node:
-        value = self.value.get(key) if isinstance(self.value, dict) else None
-        if isinstance(self.value, list) and isinstance(key, int) and key < len(self.value):
-            value = self.value[key]
+        value = self.value
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            value = None
         return Node(value, self.doc, self.url, (*self.path, key))
 
 
@@ -109,6 +114,7 @@ class RefResolver:
         self.failures: dict[str, str] = {}
         self.diagnostics: list[Diagnostic] = []
         self._reported: set[tuple[str, str]] = set()
+        self._lookups: dict[tuple[str, str], Node | str] = {}
 
     def document(self, url: str) -> LocatedDocument | str:
         """The document at ``url`` (fragment-free), fetched once; a reason string on failure."""
@@ -127,6 +133,13 @@ class RefResolver:
 
     def lookup(self, ref: str, base_url: str) -> Node | str:
         """One hop: the value ``ref`` names, relative to ``base_url``; a reason on failure."""
+        key = (base_url, ref)
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = self._lookup(ref, base_url)
+        return found
+
+    def _lookup(self, ref: str, base_url: str) -> Node | str:
         target = urljoin(base_url, ref)
         doc_url, _, fragment = target.partition("#")
         doc = self.document(doc_url)
@@ -190,35 +203,61 @@ class RefResolver:
             url = next(u for u in self.documents if u not in done)
             done.add(url)
             doc = self.documents[url]
-            for node in _iter_refs(Node(doc.data, doc, url, ())):
-                fragment = node.value["$ref"].partition("#")[2]
+            broken: dict[int, str] = {}
+            for value in _iter_refs(doc.data):
+                ref = value["$ref"]
+                fragment = ref.partition("#")[2]
                 if fragment and not unquote(fragment).startswith("/"):
                     continue  # a JSON Schema $anchor: not ours to judge
-                found = self.lookup(node.value["$ref"], url)
+                found = self.lookup(ref, url)
                 if isinstance(found, str):
-                    self.report(node, found)
+                    broken[id(value)] = found
+            if broken:
+                for node in _find(Node(doc.data, doc, url, ()), broken):
+                    self.report(node, broken[id(node.value)])
 
 
-def _iter_refs(root: Node) -> list[Node]:
-    """Every Reference Object under ``root``, skipping example and default data."""
+def _children(value: Any, key: str | int | None, parent: str | int | None) -> list[Any]:
+    """(child, its key, this value's key) for the description objects inside ``value``."""
+    if isinstance(value, list):
+        return [(item, i, key) for i, item in enumerate(value) if isinstance(item, (dict, list))]
+    return [
+        (item, k, key)
+        for k, item in value.items()
+        if isinstance(item, (dict, list)) and not _is_data(k, key, parent)
+    ]
+
+
+def _iter_refs(data: Any) -> list[dict[str, Any]]:
+    """Every Reference Object in ``data``, skipping example and default data."""
+    found: list[dict[str, Any]] = []
+    stack: list[tuple[Any, str | int | None, str | int | None]] = [(data, None, None)]
+    while stack:
+        value, key, parent = stack.pop()
+        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            found.append(value)
+        stack.extend(_children(value, key, parent))
+    return found
+
+
+def _find(root: Node, wanted: dict[int, str]) -> list[Node]:
+    """The nodes (with paths) whose values are in ``wanted``, by identity."""
     found: list[Node] = []
     stack: list[tuple[Any, PathKey]] = [(root.value, root.path)]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, dict):
-            if isinstance(value.get("$ref"), str):
-                found.append(Node(value, root.doc, root.url, path))
-            parent = path[-1] if path else None
-            for key, item in value.items():
-                if isinstance(item, (dict, list)) and not _is_data(key, parent, path):
-                    stack.append((item, (*path, key)))
-        elif isinstance(value, list):
-            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+        if id(value) in wanted:
+            found.append(Node(value, root.doc, root.url, path))
+        key = path[-1] if path else None
+        parent = path[-2] if len(path) > 1 else None
+        stack.extend((item, (*path, k)) for item, k, _ in _children(value, key, parent))
     return found
 
 
-def _is_data(key: str, parent: str | int | None, path: PathKey) -> bool:
+def _is_data(key: str | int, parent: str | int | None, grandparent: str | int | None) -> bool:
     """Is ``value[key]`` payload data (an example, a default) rather than description text?"""
+    if not isinstance(key, str) or parent in _SCHEMA_MAPS:
+        return False
     if key in _DATA_KEYS or key.startswith("x-"):
-        return parent not in _SCHEMA_MAPS
-    return key == "value" and len(path) >= 2 and path[-2] == "examples"
+        return True
+    return key == "value" and grandparent == "examples"

@@ -2,9 +2,10 @@
 
 Schemas stay as written in the index (recursive schemas are legal); this module builds a
 self-contained copy on demand. Each reference is replaced by its target, expanded the same way.
-A reference already being expanded further up (a recursive schema), a chain deeper than
-``MAX_REFS``, nesting deeper than ``MAX_DEPTH``, or a reference that cannot be resolved becomes
-``{}`` (accept anything): validation stays lenient where it cannot be exact.
+A recursive schema is unrolled ``MAX_RECURSION`` times; past that, and past a chain of
+``MAX_REFS`` references, nesting deeper than ``MAX_DEPTH``, or at a reference that cannot be
+resolved, the schema becomes ``{}`` (accept anything): validation stays lenient where it cannot
+be exact.
 
 OpenAPI 3.0 ignores keywords next to ``$ref``; from 3.1 (JSON Schema 2020-12) they apply too,
 so ``{"$ref": R, "maxLength": 3}`` becomes ``{"maxLength": 3, "allOf": [<R>]}``.
@@ -14,13 +15,14 @@ are shared between calls and must not be mutated.
 
 from __future__ import annotations
 
-__all__ = ["MAX_DEPTH", "MAX_REFS", "SchemaInliner"]
+__all__ = ["MAX_DEPTH", "MAX_RECURSION", "MAX_REFS", "SchemaInliner"]
 
 from typing import Any
 
 from ._openapi_refs import PathKey, RefResolver, is_ref
 
 MAX_REFS = 64
+MAX_RECURSION = 3
 MAX_DEPTH = 150
 
 # Keywords whose values are data, not subschemas (unless they name a property).
@@ -38,7 +40,8 @@ class SchemaInliner:
         self.resolver = resolver
         self.siblings = siblings
         self.memo: dict[tuple[str, PathKey], Any] = {}
-        self.active: set[tuple[str, PathKey]] = set()
+        self.active: dict[tuple[str, PathKey], int] = {}
+        self.depth = 0
         self.cuts = 0
 
     def inline(self, schema: Any, base_url: str) -> Any:
@@ -89,15 +92,18 @@ class SchemaInliner:
         key = (found.url, found.path)
         if key in self.memo:
             return self.memo[key]
-        if key in self.active or len(self.active) >= MAX_REFS:
+        seen = self.active.get(key, 0)
+        if seen >= MAX_RECURSION or self.depth >= MAX_REFS:
             self.cuts += 1
             return {}
-        self.active.add(key)
+        self.active[key] = seen + 1
+        self.depth += 1
         before = self.cuts
         try:
             expanded = self._value(found.value, found.url, depth + 1)
         finally:
-            self.active.discard(key)
+            self.depth -= 1
+            self.active[key] = seen
         if self.cuts == before:
             self.memo[key] = expanded
         return expanded

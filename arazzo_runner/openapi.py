@@ -76,6 +76,7 @@ class OpenAPIIndex:
         self.document = document
         self._inliner = inliner
         self._schema_bases = dict(schema_bases or {})
+        self._resolved: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
         self._by_id: dict[str, Operation] = {}
         self._by_path: dict[tuple[str, str], Operation] = {}
         self._by_tokens: dict[tuple[str, ...], Operation | list[Operation]] = {}
@@ -131,8 +132,13 @@ class OpenAPIIndex:
         if self._inliner is None or not isinstance(schema, dict):
             return schema if isinstance(schema, dict) else {}
         base = base_url or self._schema_bases.get(id(schema), self.url)
-        result = self._inliner.inline(schema, base)
-        return result if isinstance(result, dict) else self.resolve_schema(result)
+        key = (id(schema), base)
+        cached = self._resolved.get(key)
+        if cached is None or cached[0] is not schema:
+            result = self._inliner.inline(schema, base)
+            result = result if isinstance(result, dict) else self.resolve_schema(result)
+            cached = self._resolved[key] = (schema, result)
+        return cached[1]
 
 
 def _version(located: LocatedDocument) -> tuple[str | None, str]:
