@@ -48,7 +48,9 @@ def _as_number(text: str) -> int | float | None:
     match = _NUMERIC.fullmatch(text)
     if match is None:
         return None
-    return float(text) if match.group(1) or match.group(2) else int(text)
+    if match.group(1) or match.group(2) or len(text) > 300:
+        return float(text)
+    return int(text)
 
 
 def _coerce(left: Any, right: Any) -> tuple[Any, Any] | None:

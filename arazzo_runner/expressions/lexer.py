@@ -87,6 +87,8 @@ def _number(text: str, pos: int) -> Token:
     if end < len(text) and (text[end] in _WORD_CHARS or text[end] in ".$'\""):
         raise _error(text, end, f"unexpected {text[end]!r} after a number")
     raw = match.group()
+    if len(raw) > 300:
+        raise _error(text, pos, "number literal too long")
     value: float | int = float(raw) if match.group(1) or match.group(2) else int(raw)
     return Token("number", value, pos, end)
 
@@ -123,6 +125,8 @@ def _navigation(text: str, pos: int, end: int) -> tuple[str | int, ...]:
             digits = text[pos + 1 : close] if close != -1 else ""
             if not (digits.isascii() and digits.isdigit()):
                 raise _error(text, pos + 1, "expected '[' digits ']'")
+            if len(digits) > 18:
+                raise _error(text, pos + 1, "index too large")
             steps.append(int(digits))
             pos = close + 1
         else:

@@ -17,7 +17,7 @@ from ..errors import ExpressionError
 from .lexer import Token, tokenize
 from .nodes import And, Compare, Group, Literal, Node, Not, Operand, Or
 
-__all__ = ["BINDING_POWER", "MAX_DEPTH", "parse_condition"]
+__all__ = ["BINDING_POWER", "MAX_DEPTH", "NOT_POWER", "parse_condition"]
 
 MAX_DEPTH = 64
 
@@ -32,8 +32,10 @@ BINDING_POWER: dict[str, int] = {
     "le": 30,
     "gt": 30,
     "ge": 30,
-    "not": 40,
 }
+"""Left binding power of each infix token; tokens not listed (values, ``(``, ``!``) end an
+expression. ``!`` is prefix-only and binds tighter than everything: :data:`NOT_POWER`."""
+NOT_POWER = 40
 _COMPARISON_POWER = 30
 _OPERATORS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _LITERALS = ("number", "string", "true", "false", "null")
@@ -119,7 +121,7 @@ def _group(parser: _Parser, token: Token) -> Node:
 
 
 def _not(parser: _Parser, token: Token) -> Node:
-    operand = parser.expression(BINDING_POWER["not"])
+    operand = parser.expression(NOT_POWER)
     return Not(operand, parser.source(token.start, operand.end), token.start, operand.end)
 
 

@@ -54,7 +54,10 @@ def parse_pointer(
 
 
 def _is_index(token: str) -> bool:
-    return token.isdigit() and token.isascii() and (token == "0" or token[0] != "0")
+    """``0`` or digits without a leading zero, short enough to be a real list index."""
+    if not (token.isascii() and token.isdigit()) or len(token) > 18:
+        return False
+    return token == "0" or token[0] != "0"
 
 
 def resolve_tokens(document: Any, tokens: tuple[str, ...]) -> Any:

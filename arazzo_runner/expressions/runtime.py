@@ -201,7 +201,7 @@ def _dot_path(cursor: _Cursor) -> str:
             if not digits:
                 raise cursor.error("expected an index (digits) after '['")
             cursor.expect("]")
-            tokens.append(str(int(digits)))
+            tokens.append(digits.lstrip("0") or "0")
     return "".join("/" + escape_token(token) for token in tokens)
 
 
