@@ -158,9 +158,10 @@ def _version(located: LocatedDocument) -> tuple[str | None, str]:
 
 
 def _unsupported(located: LocatedDocument, url: str, reason: str) -> Diagnostic:
-    loc = located.locate(("openapi",) if isinstance(located.data, dict) else ())
-    if isinstance(located.data, dict) and "swagger" in located.data:
-        loc = located.locate(("swagger",))
+    data = located.data
+    key = "swagger" if isinstance(data, dict) and "swagger" in data else "openapi"
+    path: tuple[str, ...] = (key,) if isinstance(data, dict) else ()
+    loc = located.locate(path)
     return Diagnostic(
         Severity.ERROR,
         "unsupported-openapi",
@@ -168,7 +169,7 @@ def _unsupported(located: LocatedDocument, url: str, reason: str) -> Diagnostic:
         loc.file,
         loc.line,
         loc.column,
-        "/openapi",
+        "/" + key if path else "",
         "use an OpenAPI 3.0, 3.1 or 3.2 description (convert Swagger 2.0 first)",
     )
 
