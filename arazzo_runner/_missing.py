@@ -1,25 +1,22 @@
 """``MISSING``: the one sentinel for "no such value", distinct from JSON ``null`` (``None``).
 
 Shared by the model (a field the document leaves out), the expression evaluator (a runtime
-expression that resolves to nothing) and the executor (a response without a body).
+expression that resolves to nothing) and the executor (a response without a body). An enum
+member, so it survives copy and pickle as itself.
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Final
 
-__all__ = ["MISSING", "Missing"]
+__all__ = ["MISSING", "MissingType"]
 
 
-class Missing:
-    """The type of :data:`MISSING`. Falsy, a singleton, and survives pickling/copying."""
+class MissingType(enum.Enum):
+    """Type of the :data:`MISSING` sentinel."""
 
-    _instance: Missing | None = None
-
-    def __new__(cls) -> Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    MISSING = "MISSING"
 
     def __repr__(self) -> str:
         return "MISSING"
@@ -27,14 +24,5 @@ class Missing:
     def __bool__(self) -> bool:
         return False
 
-    def __reduce__(self) -> str:
-        return "MISSING"
 
-    def __copy__(self) -> Missing:
-        return self
-
-    def __deepcopy__(self, memo: object) -> Missing:
-        return self
-
-
-MISSING: Final = Missing()
+MISSING: Final = MissingType.MISSING

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
 
 import click
 
@@ -67,10 +66,14 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the ``arazzo`` script. Exceptions become one stderr line and an exit code."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``arazzo`` script: always ends the process with the documented code.
+
+    Exceptions become one stderr line; a command's integer return value is its exit code.
+    """
     try:
-        return cli.main(args=argv, prog_name="arazzo", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="arazzo", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

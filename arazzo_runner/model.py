@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._missing import MISSING, Missing
+from ._missing import MISSING, MissingType
 from ._yaml import Location
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
     "Criterion",
     "Info",
     "MISSING",
-    "Missing",
+    "MissingType",
     "Parameter",
     "PayloadReplacement",
     "RequestBody",
