@@ -1,9 +1,10 @@
 """``$ref`` resolution for OpenAPI descriptions, by OpenAPI rules (not Arazzo rules).
 
-A reference is joined to the URL of the document that holds it (RFC 3986, percent-encoding
-kept), the document part is fetched once through the injected ``fetch`` and cached by URL, and
-the fragment is percent-decoded and walked as an RFC 6901 pointer (``~1`` -> ``/``, ``~0`` ->
-``~``). Chains are followed; a chain that comes back to itself is reported, never looped.
+A reference is joined to the URL of the document that holds it (RFC 3986 with
+:func:`arazzo_runner.sources.resolve_url`: existing escapes kept, spaces escaped), the
+document part is fetched once through the injected ``fetch`` and cached by URL, and the
+fragment is percent-decoded and walked as an RFC 6901 pointer (``~1`` -> ``/``, ``~0`` -> ``~``).
+Chains are followed; a chain that comes back to itself is reported, never looped.
 
 Problems become ``unresolved-ref`` diagnostics at the ``$ref`` that failed; nothing here raises
 for a bad document. Values are never copied: a :class:`Node` points into the parsed data.
@@ -23,11 +24,12 @@ __all__ = [
 
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 from ._yaml import LocatedDocument
 from .diagnostics import Diagnostic, Severity
 from .errors import ArazzoError
+from .sources import resolve_url
 
 Fetch = Callable[[str], LocatedDocument]
 PathKey = tuple[str | int, ...]
@@ -140,7 +142,7 @@ class RefResolver:
         return found
 
     def _lookup(self, ref: str, base_url: str) -> Node | str:
-        target = urljoin(base_url, ref)
+        target = resolve_url(base_url, ref)
         doc_url, _, fragment = target.partition("#")
         doc = self.document(doc_url)
         if isinstance(doc, str):

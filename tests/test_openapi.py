@@ -558,3 +558,35 @@ def test_every_corpus_openapi_description_indexes() -> None:
                     index.resolve_schema(media.schema)
         indexed += 1
     assert indexed >= 50
+
+
+def test_refs_resolve_against_the_referring_url_through_fetch() -> None:
+    files = {
+        "https://api.example.com/common/my%20types.yaml": (
+            "components:\n  parameters:\n    P: {$ref: 'deeper/q.yaml#/Q'}\n"
+        ),
+        "https://api.example.com/common/deeper/q.yaml": "Q: {name: q, in: query}\n",
+        "https://api.example.com/specs/other%20dir/x.yaml": "R: {name: r, in: header}\n",
+    }
+    asked: list[str] = []
+
+    def fetch(url: str) -> LocatedDocument:
+        asked.append(url)
+        if url not in files:
+            raise SourceError(f"not found: {url}")
+        return load_text(files[url], url)
+
+    text = """openapi: 3.1.0
+paths:
+  /a:
+    get:
+      parameters:
+        - $ref: "../common/my%20types.yaml#/components/parameters/P"
+        - $ref: "other dir/x.yaml#/R"
+"""
+    url = "https://api.example.com/specs/root.yaml#ignored"
+    index, diagnostics = load_openapi(load_text(text, "root.yaml"), url, fetch)
+    assert diagnostics == []
+    assert index.url == "https://api.example.com/specs/root.yaml"
+    assert [p.name for p in index.operations[0].parameters] == ["q", "r"]
+    assert sorted(asked) == sorted(files)
