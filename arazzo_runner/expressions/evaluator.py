@@ -32,6 +32,14 @@ Value = Callable[[ExpressionContext], Any]
 Test = Callable[[ExpressionContext], bool]
 
 _NUMERIC = re.compile(r"\s*-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\s*")
+_DIRECT: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -87,6 +95,11 @@ def _equal(left: Any, right: Any) -> bool:
 
 def compare(op: str, left: Any, right: Any) -> bool:
     """Apply comparison ``op`` (``== != < <= > >=``) with the loose rules above."""
+    kind = type(left)
+    if kind is type(right) and (kind is int or kind is str):
+        if kind is str:
+            left, right = left.casefold(), right.casefold()
+        return _DIRECT[op](left, right)
     if left is MISSING or right is MISSING:
         return False
     if op == "==":
@@ -157,6 +170,8 @@ def _test(node: Node) -> Test:
 def _show(value: Any) -> str:
     if value is MISSING:
         return "missing"
+    if type(value) is int:
+        return str(value)
     text = json.dumps(value, default=repr, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -64,7 +64,17 @@ def resolve_tokens(document: Any, tokens: tuple[str, ...]) -> Any:
     """Walk already-parsed ``tokens``; ``MISSING`` as soon as a step does not exist."""
     current = document
     for token in tokens:
-        if isinstance(current, Mapping):
+        kind = type(current)
+        if kind is dict:
+            current = current.get(token, MISSING)
+            if current is MISSING:
+                return MISSING
+        elif kind is list and _is_index(token):
+            index = int(token)
+            if index >= len(current):
+                return MISSING
+            current = current[index]
+        elif isinstance(current, Mapping):
             current = current.get(token, MISSING)
             if current is MISSING:
                 return MISSING

@@ -305,7 +305,7 @@ def parse_expression(text: str) -> RuntimeExpression:
 
 def _lookup(mapping: Any, name: str) -> Any:
     """Exact key first; then, for dotted names, nested keys (notes table C #11)."""
-    if not isinstance(mapping, Mapping):
+    if type(mapping) is not dict and not isinstance(mapping, Mapping):
         return MISSING
     value = mapping.get(name, MISSING)
     if value is not MISSING or "." not in name:
