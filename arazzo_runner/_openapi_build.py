@@ -356,7 +356,7 @@ def _scheme(key: str, v: dict[str, Any]) -> SecurityScheme:
     return SecurityScheme(
         key=key,
         type=v["type"],
-        scheme=scheme.lower() if scheme else None,
+        scheme=scheme,
         bearer_format=_str(v.get("bearerFormat")),
         location=_str(v.get("in")),
         param_name=_str(v.get("name")),

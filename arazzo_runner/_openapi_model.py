@@ -108,7 +108,7 @@ class ResponseSpec:
 
 @dataclass(frozen=True, slots=True)
 class SecurityScheme:
-    """A Security Scheme Object. ``scheme`` (http) is lower-cased; the rest is as written.
+    """A Security Scheme Object, as written (compare ``scheme`` case-insensitively).
 
     ``location`` and ``param_name`` are the ``in`` and ``name`` of an ``apiKey`` scheme.
     """

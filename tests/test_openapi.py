@@ -278,7 +278,7 @@ def test_security_schemes_of_every_type() -> None:
     where = [(schemes[k].location, schemes[k].param_name) for k in ("apiKeyHeader", "apiKeyQuery")]
     assert where == [("header", "X-API-Key"), ("query", "api_key")]
     assert schemes["apiKeyCookie"].location == "cookie"
-    assert (schemes["basic"].type, schemes["basic"].scheme) == ("http", "basic")
+    assert (schemes["basic"].type, schemes["basic"].scheme) == ("http", "Basic")
     assert (schemes["bearer"].scheme, schemes["bearer"].bearer_format) == ("bearer", "JWT")
     assert sorted(schemes["oauth"].flows) == ["authorizationCode", "clientCredentials"]
     assert schemes["oauth"].flows["clientCredentials"]["tokenUrl"].endswith("/token")
