@@ -27,17 +27,16 @@ and conditions); :func:`parse_expression` insists the expression is the whole te
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExpressionError
-from .context import MISSING, ExpressionContext, Message
-from .pointer import escape_token, parse_pointer, resolve_tokens
+from .access import Getter, build_getter
+from .context import ExpressionContext
+from .pointer import escape_token, parse_pointer
 
 __all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression"]
-
-Getter = Callable[[ExpressionContext], Any]
 
 ROOTS = (
     "url",
@@ -94,7 +93,7 @@ class RuntimeExpression:
     _get: Getter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_get", _build_getter(self))
+        object.__setattr__(self, "_get", build_getter(self))
 
     def evaluate(self, context: ExpressionContext) -> Any:
         """The value in ``context``, or ``MISSING`` when it is absent."""
@@ -298,108 +297,3 @@ def parse_expression(text: str) -> RuntimeExpression:
             hint=hint,
         )
     return expression
-
-
-# -- evaluation: one getter closure per node, built once ---------------------------------
-
-
-def _lookup(mapping: Any, name: str) -> Any:
-    """Exact key first; then, for dotted names, nested keys (notes table C #11)."""
-    if type(mapping) is not dict and not isinstance(mapping, Mapping):
-        return MISSING
-    value = mapping.get(name, MISSING)
-    if value is not MISSING or "." not in name:
-        return value
-    for part in name.split("."):
-        if not isinstance(mapping, Mapping):
-            return MISSING
-        mapping = mapping.get(part, MISSING)
-    return mapping
-
-
-def _scalar(attribute: str) -> Callable[[RuntimeExpression], Getter]:
-    def build(node: RuntimeExpression) -> Getter:
-        def get(context: ExpressionContext) -> Any:
-            value = getattr(context, attribute)
-            return MISSING if value is None else value
-
-        return get
-
-    return build
-
-
-def _message_getter(node: RuntimeExpression) -> Getter:
-    attribute, section, name = node.root, node.section, node.name or ""
-
-    def message(context: ExpressionContext) -> Message | None:
-        found: Message | None = getattr(context, attribute)
-        return found
-
-    if section == "header":
-        return lambda c: MISSING if (m := message(c)) is None else m.header(name)
-    if section == "body":
-        return lambda c: MISSING if (m := message(c)) is None else m.body
-    return lambda c: (
-        MISSING if (m := message(c)) is None else getattr(m, str(section)).get(name, MISSING)
-    )
-
-
-def _named_getter(node: RuntimeExpression) -> Getter:
-    attribute, name = node.root, node.name or ""
-    return lambda c: _lookup(getattr(c, attribute), name)
-
-
-def _steps_getter(node: RuntimeExpression) -> Getter:
-    target, name = node.target or "", node.name or ""
-    return lambda c: _lookup(c.steps.get(target, MISSING), name)
-
-
-def _workflows_getter(node: RuntimeExpression) -> Getter:
-    target, section, name = node.target or "", node.section or "", node.name or ""
-
-    def get(context: ExpressionContext) -> Any:
-        workflow = context.workflows.get(target, MISSING)
-        part = workflow.get(section, MISSING) if isinstance(workflow, Mapping) else MISSING
-        return _lookup(part, name)
-
-    return get
-
-
-def _keyed_getter(attribute: str, key: str) -> Callable[[RuntimeExpression], Getter]:
-    def build(node: RuntimeExpression) -> Getter:
-        outer, inner = getattr(node, key) or "", node.name or ""
-
-        def get(context: ExpressionContext) -> Any:
-            group = getattr(context, attribute).get(outer, MISSING)
-            return group.get(inner, MISSING) if isinstance(group, Mapping) else MISSING
-
-        return get
-
-    return build
-
-
-_GETTERS: dict[str, Callable[[RuntimeExpression], Getter]] = {
-    "url": _scalar("url"),
-    "method": _scalar("method"),
-    "statusCode": _scalar("status_code"),
-    "request": _message_getter,
-    "response": _message_getter,
-    "inputs": _named_getter,
-    "outputs": _named_getter,
-    "steps": _steps_getter,
-    "workflows": _workflows_getter,
-    "sourceDescriptions": _keyed_getter("source_descriptions", "target"),
-    "components": _keyed_getter("components", "section"),
-}
-
-
-def _build_getter(node: RuntimeExpression) -> Getter:
-    if node.root not in _GETTERS:
-        raise ExpressionError(
-            f"unknown expression root {node.root!r}", expression=node.source, position=0
-        )
-    base = _GETTERS[node.root](node)
-    tokens = parse_pointer(node.pointer) if node.pointer else ()
-    if not tokens:
-        return base
-    return lambda c: resolve_tokens(base(c), tokens)
