@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -508,18 +507,14 @@ paths:
 """
 
 
-def test_a_large_description_indexes_quickly() -> None:
+def test_a_large_description_indexes_completely() -> None:
+    """A 1 MB description indexes every operation (its speed is measured in bench/, not here)."""
     text = _big_description(420)
     assert len(text) > 1_000_000
-    started = time.perf_counter()
     located = load_text(text, "big.yaml")
-    parsed = time.perf_counter()
     index, diagnostics = load_openapi(located, "file:///big.yaml", LocalFetch())
-    indexed = time.perf_counter()
     assert len(index.operations) == 840 and diagnostics == []
     assert op(index, "op419").parameters[0].name == "id"
-    # tens of ms on a quiet machine; compared with parsing so that a busy CI box does not flake
-    assert indexed - parsed < max(0.1, (parsed - started) / 3), (indexed - parsed, parsed - started)
 
 
 def _corpus_openapi() -> list[Path]:
