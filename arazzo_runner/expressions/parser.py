@@ -41,12 +41,8 @@ _OPERATORS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">
 _LITERALS = ("number", "string", "true", "false", "null")
 
 
-def _describe(token: Token) -> str:
-    return (
-        "the end"
-        if token.kind == "eof"
-        else repr(str(token.value if token.kind != "operand" else "$"))
-    )
+def _describe(text: str, token: Token) -> str:
+    return "the end" if token.kind == "eof" else repr(text[token.start : token.end])
 
 
 class _Parser:
@@ -76,7 +72,7 @@ class _Parser:
         token = self.current
         if token.kind != "eof":
             hint = "add && or || between conditions" if token.kind != "rparen" else None
-            raise self.error(f"unexpected {_describe(token)}", token.start, hint)
+            raise self.error(f"unexpected {_describe(self.text, token)}", token.start, hint)
         return node
 
     def expression(self, right_power: int) -> Node:
@@ -86,7 +82,7 @@ class _Parser:
         token = self.advance()
         nud = _PREFIX.get(token.kind)
         if nud is None:
-            raise self.error(f"expected a value, found {_describe(token)}", token.start)
+            raise self.error(f"expected a value, found {_describe(self.text, token)}", token.start)
         left = nud(self, token)
         while BINDING_POWER.get(self.current.kind, 0) > right_power:
             token = self.advance()
@@ -115,7 +111,7 @@ def _group(parser: _Parser, token: Token) -> Node:
     inner = parser.expression(0)
     closing = parser.current
     if closing.kind != "rparen":
-        raise parser.error(f"expected ')', found {_describe(closing)}", closing.start)
+        raise parser.error(f"expected ')', found {_describe(parser.text, closing)}", closing.start)
     parser.advance()
     return Group(inner, parser.source(token.start, closing.end), token.start, closing.end)
 
