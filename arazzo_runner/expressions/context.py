@@ -7,30 +7,19 @@ The context is a plain immutable value built by the engine; this package never f
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .._missing import MISSING as _MISSING
+from .._missing import MissingType
+
 __all__ = ["MISSING", "ExpressionContext", "Message", "MissingType"]
 
 
-class MissingType(enum.Enum):
-    """Type of the :data:`MISSING` sentinel (an enum so it survives copy and pickle)."""
-
-    MISSING = "MISSING"
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Final = MissingType.MISSING
-"""A value that is absent: an unknown input, a pointer into nothing, a response not yet seen."""
+MISSING: Final = _MISSING
+"""A value that is absent: an unknown input, a pointer into nothing, a response not yet seen.
+The same object as :data:`arazzo_runner._missing.MISSING` (one sentinel for the package)."""
 
 
 def _empty() -> Mapping[str, Any]:
