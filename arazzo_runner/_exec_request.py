@@ -1,0 +1,156 @@
+"""Building one request: operation + evaluated step values -> method, URL, headers, body bytes.
+
+Pure but for the credentials (an :class:`~arazzo_runner.auth.Authenticator` may fetch an
+OAuth2 token). Order matters: the workflow's own parameters are placed first, so an explicit
+``Authorization`` header (or api-key query/cookie parameter) wins over a credential.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BuiltRequest", "base_url", "build_request"]
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._missing import MISSING
+from .auth import Authenticator, Outgoing
+from .bodies import apply_replacements, choose_content_type, encode_body
+from .calls import OperationCall
+from .errors import InputError, RunError
+from .openapi import Operation, ParameterSpec
+from .serialize import serialize_parameter
+from .urls import compile_path, join_url, server_url
+
+_LOCATIONS = ("path", "query", "header", "cookie")
+
+
+@dataclass
+class BuiltRequest:
+    """Everything to send, plus the evaluated values ``$request.*`` reads."""
+
+    method: str
+    base: str
+    path: str = ""
+    out: Outgoing = field(default_factory=Outgoing)
+    content: bytes | None = None
+    query_values: dict[str, Any] = field(default_factory=dict)
+    path_values: dict[str, Any] = field(default_factory=dict)
+    path_text: dict[str, str] = field(default_factory=dict)  # encoded segments by name
+    body: Any = MISSING
+
+    @property
+    def url(self) -> str:
+        return join_url(self.base, self.path, self.out.query)
+
+    def headers(self) -> dict[str, str]:
+        headers = dict(self.out.headers)
+        if self.out.cookies:
+            cookie = "; ".join(f"{k}={v}" for k, v in self.out.cookies)
+            existing = next((k for k in headers if k.lower() == "cookie"), None)
+            if existing is None:
+                headers["Cookie"] = cookie
+            else:
+                headers[existing] = f"{headers[existing]}; {cookie}"
+        return headers
+
+
+def base_url(
+    source_name: str, document_url: str, operation: Operation, servers: Mapping[str, str]
+) -> str:
+    """The ``--server`` override for the source, else the operation's effective server."""
+    override = servers.get(source_name)
+    if override is not None:
+        if urlsplit(override).scheme not in ("http", "https"):
+            raise InputError(f"--server {source_name}={override}: not an http(s) URL")
+        return override.rstrip("/")
+    server = operation.servers[0] if operation.servers else None
+    raw: Mapping[str, Any] = {"url": "/"}
+    if server is not None:
+        raw = {"url": server.url, "variables": dict(server.variables)}
+    url = server_url(raw, base=document_url)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise RunError(
+            f"the server of source {source_name!r} resolves to {url or '/'!r}, which is not an"
+            " http(s) URL",
+            hint=f"pass --server {source_name}=URL (e.g. --server {source_name}=http://127.0.0.1:8080)",
+        )
+    return url
+
+
+def _spec_for(operation: Operation, name: str, location: str | None) -> ParameterSpec | None:
+    if location is None:
+        found = [p for p in operation.parameters if p.name == name]
+        if len(found) == 1:
+            return found[0]
+        raise InputError(f"parameter {name!r} has no 'in' and the operation has no single match")
+    for spec in operation.parameters:
+        if spec.in_ != location:
+            continue
+        if spec.name == name or (location == "header" and spec.name.lower() == name.lower()):
+            return spec
+    return None
+
+
+def _definition(name: str, location: str, spec: ParameterSpec | None) -> dict[str, Any]:
+    """The Parameter Object the serializer reads (OpenAPI defaults when undeclared)."""
+    definition: dict[str, Any] = {"name": name, "in": location}
+    if spec is not None:
+        definition.update(style=spec.style, explode=spec.explode, allowReserved=spec.allow_reserved)
+        if spec.content:
+            definition["content"] = dict(spec.content)
+    return definition
+
+
+def _place(
+    built: BuiltRequest, operation: Operation, name: str, location: str | None, value: Any
+) -> None:
+    spec = _spec_for(operation, name, location)
+    where = location or (spec.in_ if spec is not None else None)
+    if where not in _LOCATIONS:
+        raise InputError(f"parameter {name!r}: unknown location {where!r}")
+    if value is MISSING:
+        return  # an expression that resolved to nothing; a missing path value is reported later
+    pairs = serialize_parameter(_definition(name, where, spec), value)
+    if where == "path":
+        built.path_values[name] = value
+        built.path_text[name] = pairs[0][1]
+    elif where == "query":
+        built.query_values[name] = value
+        built.out.query.extend(pairs)
+    elif where == "header":
+        built.out.headers.update(pairs)
+    else:
+        built.out.cookies.extend(pairs)
+
+
+def _body(built: BuiltRequest, call: OperationCall, operation: Operation) -> None:
+    if call.payload is MISSING:
+        return
+    declared = list(operation.request_body.content) if operation.request_body else []
+    content_type = choose_content_type(declared, call.content_type)
+    if content_type is not None and "*" in content_type:
+        content_type = None  # a declared range (application/*) is not a Content-Type to send
+    payload = apply_replacements(call.payload, content_type, call.replacements)
+    built.content, sent_type = encode_body(payload, content_type)
+    built.body = payload
+    if not built.out.has_header("Content-Type"):
+        built.out.headers["Content-Type"] = sent_type
+
+
+def build_request(
+    call: OperationCall,
+    operation: Operation,
+    base: str,
+    authenticator: Authenticator,
+    schemes: Mapping[str, Any],
+) -> BuiltRequest:
+    """Place parameters, encode the body, add credentials; raises InputError/CredentialsError."""
+    built = BuiltRequest(operation.method.upper(), base)
+    for name, location, value in call.parameters:
+        _place(built, operation, name, location, value)
+    built.path = compile_path(operation.path).format(built.path_text)
+    _body(built, call, operation)
+    authenticator.apply(operation.security, schemes, built.out, base)
+    return built

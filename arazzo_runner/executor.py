@@ -1,0 +1,276 @@
+"""The executor: one operation step -> one HTTP exchange (layer 5).
+
+:class:`HttpExecutor` keeps one ``httpx.Client`` per run (connections are reused; redirects are
+not followed, so a workflow can test ``$statusCode == 302``). For each
+:class:`~arazzo_runner.calls.OperationCall` it finds the OpenAPI operation, builds the request
+(:mod:`arazzo_runner._exec_request`: servers, ``--server`` overrides, parameters by
+style/explode, body, credentials), sends it with ``stream=True`` and reads the answer
+(:mod:`arazzo_runner._exec_response`):
+
+* ``text/event-stream`` 2xx: the body is **not** read. The open response is wrapped in an
+  :class:`~arazzo_runner.event_stream.EventStream` bounded by :class:`StreamPolicy` and handed
+  over in ``Exchange.stream`` (``Exchange.close()`` disconnects), unless the step carries
+  ``x-arazzo-stream`` (:mod:`arazzo_runner._exec_stream`), in which case it is consumed here.
+* anything else: the body is read (at most ``max_body_bytes``) and parsed (JSON, text, bytes).
+  A 2xx that is not an event stream where the operation declares only ``text/event-stream``
+  sets ``Exchange.failure``.
+
+Nothing is ever raised for a failed exchange and nothing is ever re-sent: problems land in
+``Exchange.error`` (no usable response: transport, timeout, credentials, bad inputs) or
+``Exchange.failure`` (a response that cannot be what the step wanted). Every message built here
+goes through the run's :class:`~arazzo_runner.redact.Redactor` (``executor.redactor``), which
+reporters should use too.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"]
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._exec_request import BuiltRequest, base_url, build_request
+from ._exec_response import (
+    EVENT_STREAM,
+    MAX_BODY_BYTES,
+    decode_body,
+    describe_error_response,
+    headers_dict,
+    parse_retry_after,
+    read_body,
+    sse_only_declared,
+    transport_error,
+)
+from ._exec_stream import StreamSpec, consume, stream_spec
+from .auth import Authenticator, Credentials
+from .bodies import media_type
+from .calls import Exchange, OperationCall
+from .errors import ArazzoError, InputError
+from .event_stream import EventStream
+from .expressions import ExpressionContext, Message
+from .openapi import Operation
+from .redact import Redactor
+from .sse import DEFAULT_MAX_EVENT_BYTES
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds for the HTTP client; ``None`` disables one."""
+
+    connect: float | None = 10.0
+    read: float | None = 30.0
+    write: float | None = 30.0
+    pool: float | None = 10.0
+
+    def for_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class StreamPolicy:
+    """Bounds of an event stream (see :mod:`arazzo_runner.event_stream`)."""
+
+    first_byte_timeout: float | None = 60.0
+    idle_timeout: float | None = 15.0
+    deadline: float | None = None
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+
+
+class HttpExecutor:
+    """Sends operation steps over one ``httpx.Client``; see the module docstring."""
+
+    def __init__(
+        self,
+        workspace: Any,
+        *,
+        client: httpx.Client | None = None,
+        servers: Mapping[str, str] | None = None,
+        credentials: Credentials | None = None,
+        timeouts: Timeouts | None = None,
+        stream_policy: StreamPolicy | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        redactor: Redactor | None = None,
+        auth: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        idle_timeout: float | None = None,
+    ) -> None:
+        """``auth``/``env`` build the credentials when ``credentials`` is not given (the
+        environment is only read when passed); ``idle_timeout`` overrides the stream policy's."""
+        self.workspace = workspace
+        self.servers = dict(servers or {})
+        self.timeouts = timeouts or Timeouts()
+        self.stream_policy = stream_policy or StreamPolicy()
+        if idle_timeout is not None:
+            self.stream_policy = replace(self.stream_policy, idle_timeout=idle_timeout)
+        if credentials is None:
+            credentials = Credentials.from_sources(auth or {}, env or {})
+        self.max_body_bytes = max_body_bytes
+        self.redactor = redactor or Redactor()
+        self._owns_client = client is None
+        self.client = client or httpx.Client(
+            timeout=self.timeouts.for_httpx(), follow_redirects=False
+        )
+        self.auth = Authenticator(credentials, self.redactor, self.client)
+        self._specs: dict[int, tuple[Any, StreamSpec | None]] = {}
+
+    def close(self) -> None:
+        """Close the client (when this executor created it)."""
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> HttpExecutor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- one call ----------------------------------------------------------------------------
+
+    def execute(self, call: OperationCall) -> Exchange:
+        found = self.workspace.find_operation(call.document, call.step)
+        if found is None:
+            return Exchange("", "", error=self._not_found(call))
+        source, operation = found
+        exchange = Exchange(operation.method.upper(), "")
+        try:
+            spec = self._stream_spec(call)
+            base = base_url(source.name, source.url, operation, self.servers)
+            exchange.url = base + operation.path
+            schemes = source.openapi.security_schemes if source.openapi is not None else {}
+            built = build_request(call, operation, base, self.auth, schemes)
+            request = self._request(built, exchange)
+        except ArazzoError as exc:
+            exchange.error = self._redacted(exc, call)
+            return exchange
+        try:
+            response = self.client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            exchange.error = self._redacted(transport_error(exc, request), call)
+            return exchange
+        self._receive(call, operation, spec, response, exchange)
+        return exchange
+
+    def _request(self, built: BuiltRequest, exchange: Exchange) -> httpx.Request:
+        exchange.url = built.url
+        exchange.request_headers = built.headers()
+        exchange.request_query = built.query_values
+        exchange.request_path = built.path_values
+        exchange.request_body = built.body
+        try:
+            return httpx.Request(
+                built.method, built.url, headers=exchange.request_headers, content=built.content
+            )
+        except (UnicodeEncodeError, httpx.InvalidURL) as exc:
+            raise InputError(f"cannot build the request: {exc}") from exc
+
+    def _receive(
+        self,
+        call: OperationCall,
+        operation: Operation,
+        spec: StreamSpec | None,
+        response: httpx.Response,
+        exchange: Exchange,
+    ) -> None:
+        exchange.status_code = response.status_code
+        exchange.response_headers = headers_dict(response.headers.multi_items())
+        exchange.retry_after = parse_retry_after(response.headers.get("retry-after"))
+        content_type = response.headers.get("content-type", "")
+        is_stream = media_type(content_type) == EVENT_STREAM
+        if is_stream and response.is_success:
+            self._stream(call, spec, response, exchange)
+            return
+        if is_stream:
+            response.close()  # an error status announced as a stream: nothing to read safely
+            return
+        try:
+            raw = read_body(response, self.max_body_bytes)
+        except httpx.HTTPError as exc:
+            exchange.error = self._redacted(transport_error(exc, response.request), call)
+            return
+        except ArazzoError as exc:
+            exchange.error = self._redacted(exc, call)
+            return
+        exchange.response_body = decode_body(raw, content_type)
+        wanted = spec is not None or sse_only_declared(operation, response.status_code)
+        if response.is_success and wanted:
+            got = media_type(content_type) or "no Content-Type"
+            exchange.failure = f"expected {EVENT_STREAM}, got {got}"
+
+    def _stream(
+        self,
+        call: OperationCall,
+        spec: StreamSpec | None,
+        response: httpx.Response,
+        exchange: Exchange,
+    ) -> None:
+        policy = self.stream_policy
+        deadline = policy.deadline
+        if spec is not None and spec.timeout is not None:
+            deadline = spec.timeout if deadline is None else min(deadline, spec.timeout)
+        stream = EventStream(
+            response,
+            first_byte_timeout=policy.first_byte_timeout,
+            idle_timeout=policy.idle_timeout,
+            deadline=deadline,
+            max_event_bytes=policy.max_event_bytes,
+        )
+        if spec is None:
+            exchange.stream, exchange.closer = stream, stream.close
+            return
+        context = ExpressionContext(
+            url=exchange.url,
+            method=exchange.method,
+            status_code=exchange.status_code,
+            request=Message(headers=exchange.request_headers, body=exchange.request_body),
+        )
+        try:
+            outcome = consume(stream, spec, context, exchange.response_headers)
+        finally:
+            stream.close()
+        exchange.response_body, exchange.events = outcome.body, outcome.events
+        if outcome.failure is not None:
+            exchange.failure = self.redactor.redact_text(outcome.failure)
+        if outcome.error is not None:
+            exchange.error = self._redacted(outcome.error, call)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _stream_spec(self, call: OperationCall) -> StreamSpec | None:
+        cached = self._specs.get(id(call.step))
+        if cached is None or cached[0] is not call.step:
+            cached = (call.step, stream_spec(call.step))
+            self._specs[id(call.step)] = cached
+        return cached[1]
+
+    def _not_found(self, call: OperationCall) -> InputError:
+        step = call.step
+        target = step.operation_id or step.operation_path or "(no operation)"
+        status = "unknown"
+        resolve = getattr(self.workspace, "resolve_operation", None)
+        if resolve is not None:
+            status = resolve(call.document, step).status
+        return InputError(
+            f"step {step.step_id}: operation {target} cannot be used ({status})",
+            file=step.loc.file,
+            line=step.loc.line,
+            step_id=step.step_id,
+            hint="run `arazzo validate` for details",
+        )
+
+    def _redacted(self, exc: ArazzoError, call: OperationCall) -> ArazzoError:
+        exc.message = self.redactor.redact_text(exc.message)
+        exc.args = (exc.message,)
+        if exc.hint:
+            exc.hint = self.redactor.redact_text(exc.hint)
+        if exc.step_id is None:
+            exc.step_id = call.step.step_id
+        return exc

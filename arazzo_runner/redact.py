@@ -1,0 +1,102 @@
+"""Masking secrets wherever a run could show them: messages, headers, reports.
+
+A :class:`Redactor` is told every secret value the run uses (credentials, fetched tokens) and
+replaces each occurrence with ``***``, longest secret first so a secret that contains another is
+masked whole. It also masks the *value* of any header whose name looks like a credential
+(:func:`sensitive_name`), whatever it holds, keeping a leading scheme word such as ``Bearer`` so
+a report still says which kind of credential was sent.
+
+Derived forms are the caller's job to register: :mod:`arazzo_runner.auth` adds the base64 text
+of an HTTP Basic pair and the percent-encoded form of a key that goes into a query string.
+Values shorter than :data:`MIN_SECRET_LENGTH` are not masked inside free text (masking every
+``a`` in a message would destroy it); header-name masking still covers them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "sensitive_name"]
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "***"
+MIN_SECRET_LENGTH = 4
+
+_EXACT = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
+)
+_PARTS = ("token", "secret", "key", "password", "passwd", "credential", "session")
+_SCHEME_WORDS = frozenset({"basic", "bearer", "key", "token", "digest", "dpop"})
+
+
+def sensitive_name(name: str) -> bool:
+    """True for header (or field) names that usually carry a credential."""
+    lowered = name.strip().lower()
+    return lowered in _EXACT or any(part in lowered for part in _PARTS)
+
+
+class Redactor:
+    """Knows the run's secrets and masks them in text, header maps and nested data."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._ordered: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
+
+    def add(self, secret: str | None) -> None:
+        """Remember ``secret`` (ignored when empty or too short to mask in free text)."""
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._secrets:
+            return
+        self._secrets.add(secret)
+        self._ordered = sorted(self._secrets, key=len, reverse=True)
+
+    def redact_text(self, text: str) -> str:
+        """``text`` with every known secret replaced by ``***``."""
+        for secret in self._ordered:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def redact_header(self, name: str, value: str) -> str:
+        """One header value: masked whole (but for a scheme word) when the name is sensitive."""
+        if not sensitive_name(name):
+            return self.redact_text(value)
+        scheme, space, _rest = value.partition(" ")
+        if space and scheme.lower() in _SCHEME_WORDS:
+            return f"{scheme} {MASK}"
+        return MASK
+
+    def redact_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """A copy of ``headers`` that is safe to show."""
+        return {name: self.redact_header(name, str(value)) for name, value in headers.items()}
+
+    def redact_data(self, data: Any, *, by_name: bool = False) -> Any:
+        """A copy of nested data with secrets masked in every string (keys included).
+
+        With ``by_name``, string values under a sensitive key (``token``, ``apiKey``...) are
+        masked whole as well, as in a header map.
+        """
+        if isinstance(data, str):
+            return self.redact_text(data)
+        if isinstance(data, bytes):
+            text = data.decode("utf-8", errors="replace")
+            return self.redact_text(text).encode("utf-8") if self._hit(text) else data
+        if isinstance(data, Mapping):
+            return {self.redact_data(k): self._member(str(k), v, by_name) for k, v in data.items()}
+        if isinstance(data, (list, tuple)):
+            items = [self.redact_data(item, by_name=by_name) for item in data]
+            return items if isinstance(data, list) else tuple(items)
+        return data
+
+    def _member(self, key: str, value: Any, by_name: bool) -> Any:
+        if by_name and isinstance(value, str) and sensitive_name(key):
+            return self.redact_header(key, value)
+        return self.redact_data(value, by_name=by_name)
+
+    def _hit(self, text: str) -> bool:
+        return any(secret in text for secret in self._ordered)
