@@ -1,0 +1,287 @@
+"""Per-step overhead: a workflow of N sequential GETs run by ``Runner``, against an httpx loop.
+
+    python -m bench.steps [--sizes 10,50,200,500,1000] [--rss-steps 1000]
+
+The workflow and its OpenAPI description are generated into a temporary directory: one
+operation ``GET /items/{id}``, N steps each with a path parameter, a success criterion and an
+output. The server is a small keep-alive HTTP/1.1 server on 127.0.0.1 written on raw asyncio,
+in its own process so it does not share the GIL with the client being measured. The baseline is
+a hand-written ``httpx.Client`` loop making the same N requests (status check, JSON parse).
+Both sides open one client per run; the document is loaded and validated once, outside the
+timing (its cost is reported on its own line).
+
+per-step overhead = (median runner time - median loop time) / N
+
+Peak RSS is measured in fresh processes (``ru_maxrss`` never goes down), after a warm-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench._common import Timing, ms, peak_rss_mib, show, time_calls
+
+SIZES = (10, 50, 200, 500, 1000)
+SOURCE = "api"
+
+OPENAPI = """\
+openapi: 3.1.0
+info: {title: bench items, version: 1.0.0}
+servers:
+  - url: http://127.0.0.1:9/unused
+paths:
+  /items/{id}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+      responses:
+        "200":
+          description: the item
+          content:
+            application/json:
+              schema: {type: object}
+"""
+
+STEP = """\
+      - stepId: s{i}
+        operationId: getItem
+        parameters:
+          - {{name: id, in: path, value: {i}}}
+        successCriteria:
+          - condition: $statusCode == 200
+        outputs:
+          id: $response.body#/id
+"""
+
+
+def write_documents(directory: Path, n: int) -> Path:
+    """Write ``items.openapi.yaml`` and an N-step ``steps-N.arazzo.yaml``; return the latter."""
+    (directory / "items.openapi.yaml").write_text(OPENAPI)
+    head = (
+        "arazzo: 1.0.1\ninfo: {title: bench steps, version: 1.0.0}\nsourceDescriptions:\n"
+        f"  - {{name: {SOURCE}, url: items.openapi.yaml, type: openapi}}\n"
+        f"workflows:\n  - workflowId: steps\n    outputs:\n      last: $steps.s{n - 1}.outputs.id\n"
+        "    steps:\n"
+    )
+    path = directory / f"steps-{n}.arazzo.yaml"
+    path.write_text(head + "".join(STEP.format(i=i) for i in range(n)))
+    return path
+
+
+# -- server (its own process) --------------------------------------------------------------
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            target = head.split(b" ", 2)[1]
+            item = target.rsplit(b"/", 1)[-1].decode()
+            body = json.dumps({"id": int(item) if item.isdigit() else item, "ok": True}).encode()
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def _serve() -> None:
+    server = await asyncio.start_server(_handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    print(port, flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """Start the item server in a child process; yield its base URL."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.steps", "--serve"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        child.wait(timeout=5)
+
+
+# -- the two clients -----------------------------------------------------------------------
+
+
+def httpx_loop(base: str, n: int) -> Any:
+    import httpx
+
+    last = None
+    with httpx.Client() as client:
+        for i in range(n):
+            response = client.get(f"{base}/items/{i}")
+            if response.status_code != 200:
+                raise RuntimeError(f"status {response.status_code}")
+            last = response.json()["id"]
+    return last
+
+
+def make_runner(base: str, n: int) -> Any:
+    from arazzo_runner.runner import Runner
+
+    return Runner(servers={SOURCE: base}, max_steps=n + 10)
+
+
+def runner_once(runner: Any, workspace: Any) -> Any:
+    result = runner.run(workspace)
+    if not result.passed:
+        raise RuntimeError(f"workflow failed at {result.failed_step}")
+    return result
+
+
+def executor_missing() -> str | None:
+    """Why the runner cannot run a workflow yet, or None."""
+    try:
+        import arazzo_runner.executor  # noqa: F401
+    except ImportError as exc:
+        return f"arazzo_runner.executor is not importable yet ({exc})"
+    return None
+
+
+# -- measurement ---------------------------------------------------------------------------
+
+
+def runs_for(n: int) -> int:
+    return 9 if n <= 50 else 5 if n <= 500 else 3
+
+
+def measure(base: str, directory: Path, n: int, with_runner: bool) -> dict[str, Any]:
+    """Median times for one N; the runner and the loop alternate so drift hits both."""
+    runs = runs_for(n)
+    loop_times: list[float] = []
+    runner_times: list[float] = []
+    load: Timing | None = None
+    if with_runner:
+        runner = make_runner(base, n)
+        path = str(write_documents(directory, n))
+        load = time_calls("load", lambda: runner.load(path), 3)
+        workspace = runner.load(path)
+        runner_once(runner, workspace)  # warm-up
+    httpx_loop(base, n)  # warm-up
+    for _ in range(runs):
+        loop_times += time_calls("loop", lambda: httpx_loop(base, n), 1).seconds
+        if with_runner:
+            runner_times += time_calls("runner", lambda: runner_once(runner, workspace), 1).seconds
+    row: dict[str, Any] = {"n": n, "runs": runs, "loop": Timing("loop", tuple(loop_times))}
+    if with_runner and load is not None:
+        row["runner"] = Timing("runner", tuple(runner_times))
+        row["load"] = load
+    return row
+
+
+def rss_child(kind: str, n: int, base: str) -> dict[str, float]:
+    """In a fresh process: warm up with 10 steps, then run ``n`` and report RSS in MiB."""
+    if kind == "loop":
+        httpx_loop(base, 10)
+        baseline = peak_rss_mib()
+        httpx_loop(base, n)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            small = write_documents(Path(tmp), 10)
+            runner_once(make_runner(base, 10), make_runner(base, 10).load(str(small)))
+            baseline = peak_rss_mib()
+            runner = make_runner(base, n)
+            workspace = runner.load(str(write_documents(Path(tmp), n)))
+            loaded = peak_rss_mib()
+            runner_once(runner, workspace)
+            return {"baseline": baseline, "loaded": loaded, "peak": peak_rss_mib()}
+    return {"baseline": baseline, "peak": peak_rss_mib()}
+
+
+def rss(kind: str, n: int, base: str) -> dict[str, float] | str:
+    argv = [sys.executable, "-m", "bench.steps", "--rss-of", kind, "--rss-steps", str(n)]
+    done = subprocess.run([*argv, "--base", base], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def report(rows: list[dict[str, Any]], rss_rows: dict[str, Any], rss_steps: int) -> list[str]:
+    lines = [
+        "| N | runs | httpx loop (median) | Runner.run (median) | ratio | per-step overhead |"
+        " load + validate |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        loop = row["loop"].median
+        if "runner" not in row:
+            lines.append(f"| {row['n']} | {row['runs']} | {ms(loop)} | - | - | - | - |")
+            continue
+        runner = row["runner"].median
+        per_step = (runner - loop) / row["n"] * 1e6
+        lines.append(
+            f"| {row['n']} | {row['runs']} | {ms(loop)} | {ms(runner)} | {runner / loop:.2f}x |"
+            f" {per_step:.0f} us | {ms(row['load'].median)} |"
+        )
+    lines += ["", "Target: per-step overhead well under 1 ms (1000 us).", ""]
+    lines += [f"Peak RSS running {rss_steps} steps, each in a fresh process after a warm-up run:"]
+    lines += [""]
+    for kind, value in rss_rows.items():
+        if isinstance(value, str):
+            lines.append(f"- {kind}: {value}")
+        else:
+            growth = value["peak"] - value["baseline"]
+            loaded = ""
+            if "loaded" in value:
+                loaded = f", after loading the document {value['loaded']:.1f} MiB"
+            lines.append(
+                f"- {kind}: peak {value['peak']:.1f} MiB (baseline after warm-up "
+                f"{value['baseline']:.1f} MiB{loaded}; growth {growth:.1f} MiB)"
+            )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--rss-steps", type=int, default=1000)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-of", choices=["loop", "runner"], help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(_serve())
+    elif args.rss_of:
+        print(json.dumps(rss_child(args.rss_of, args.rss_steps, args.base)))
+    else:
+        drive([int(size) for size in args.sizes.split(",")], args.rss_steps)
+
+
+def drive(sizes: list[int], rss_steps: int) -> None:
+    missing = executor_missing()
+    with serving() as base, tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(base, Path(tmp), n, missing is None) for n in sizes]
+        kinds = ["loop"] if missing else ["loop", "runner"]
+        rss_rows = {kind: rss(kind, rss_steps, base) for kind in kinds}
+    if missing:
+        print(f"Runner not measured: {missing}.\n")
+    print("\n".join(report(rows, rss_rows, rss_steps)))
+    sizes_arg = ",".join(map(str, sizes))
+    argv = [sys.executable, "-m", "bench.steps", "--sizes", sizes_arg]
+    print(f"\nCommand: `{show([*argv, '--rss-steps', str(rss_steps)])}`")
+
+
+if __name__ == "__main__":
+    main()
