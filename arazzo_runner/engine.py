@@ -60,6 +60,7 @@ class _Outcome:
     ended_by: str | None = None
     error: str | None = None
     last_status: int | None = None
+    transferred: bool = False
 
 
 class Engine:
@@ -117,22 +118,30 @@ class Engine:
             return _Outcome(
                 False, {}, error=f"workflows nested deeper than {self.limits.max_depth}"
             )
-        self._dependencies(doc, wf, inputs, run, depth)
         scope = Scope(self.workspace, doc, wf, inputs, run.workflows)
-        outcome = self._steps(scope, run, depth)
-        outcome.outputs = scope.evaluate_outputs(self.compiler, wf.outputs, outcome.error)
-        run.workflows[wf.workflow_id] = {"inputs": inputs, "outputs": outcome.outputs}
+        failed = self._dependencies(doc, wf, inputs, run, depth)
+        outcome = _Outcome(False, {}, error=failed) if failed else self._steps(scope, run, depth)
+        own = scope.evaluate_outputs(self.compiler, wf.outputs, outcome.error)
+        run.workflows[wf.workflow_id] = {"inputs": inputs, "outputs": own}
+        if not outcome.transferred:  # after a goto to a workflow, the target's outputs count
+            outcome.outputs = own
         return outcome
 
     def _dependencies(
         self, doc: ArazzoDocument, wf: Workflow, inputs: dict[str, Any], run: _Run, depth: int
-    ) -> None:
+    ) -> str | None:
+        """Run each dependency not run yet (once per run); the first failure's message."""
         for ref in wf.depends_on:
             found = self.workspace.find_workflow(doc, ref)
-            if found is None or found[1].workflow_id in run.workflows:
+            if found is None:
+                return f"dependsOn: no workflow {ref!r}"
+            if found[1].workflow_id in run.workflows:
                 continue
             dep_doc, dep = found
-            self._workflow(dep_doc, dep, _inputs_for(dep, inputs), run, depth + 1)
+            outcome = self._workflow(dep_doc, dep, _inputs_for(dep, inputs), run, depth + 1)
+            if not outcome.passed:
+                return f"dependency {dep.workflow_id} failed: {outcome.error or 'failed'}"
+        return None
 
     def _steps(self, scope: Scope, run: _Run, depth: int) -> _Outcome:
         steps = scope.workflow.steps
@@ -149,7 +158,8 @@ class Engine:
             result.action = f"{action.type}:{action.name}"
             if action.type == "end":
                 passed = result.status == "passed"
-                return _Outcome(passed, {}, ended_by=action.name, last_status=last_status)
+                error = None if passed else f"ended by {action.name}: {_first_reason(result)}"
+                return _Outcome(passed, {}, action.name, error, last_status)
             if action.workflow_id is not None:
                 return self._goto_workflow(scope, action, run, depth)
             index = _step_index(steps, action.step_id)
@@ -162,6 +172,7 @@ class Engine:
         doc, target = found
         outcome = self._workflow(doc, target, _inputs_for(target, scope.inputs), run, depth + 1)
         outcome.ended_by = outcome.ended_by or f"goto {target.workflow_id}"
+        outcome.transferred = True
         return outcome
 
     # -- one step and its actions ----------------------------------------------------------
@@ -199,8 +210,7 @@ class Engine:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:
             ctx, exchange = self._call_operation(scope, step, result)
-            if exchange is not None and isinstance(exchange.error, RunError):
-                run.cause = "timeout" if isinstance(exchange.error, RunTimeout) else "transport"
+            run.cause = _cause(exchange)
         if result.status == "passed":
             self._judge(scope, step, ctx, exchange, result)
         if result.status == "passed":
@@ -351,6 +361,14 @@ class Engine:
             )
         if run.deadline is not None and self.clock() > run.deadline:
             raise _Stop(f"run deadline of {self.limits.timeout:g}s passed", "timeout")
+
+
+def _cause(exchange: Exchange | None) -> str | None:
+    """Why the latest request got no answer (``None`` when it got one)."""
+    error = exchange.error if exchange is not None else None
+    if not isinstance(error, RunError):
+        return None
+    return "timeout" if isinstance(error, RunTimeout) else "transport"
 
 
 def _inputs_for(workflow: Workflow, inputs: Mapping[str, Any]) -> dict[str, Any]:
