@@ -213,7 +213,7 @@ class Engine:
             run.cause = _cause(exchange)
         if result.status == "passed":
             self._judge(scope, step, ctx, exchange, result)
-        if result.status == "passed":
+        if result.status != "error":  # a failed step's outputs still read its response
             result.outputs = scope.evaluate_step_outputs(self.compiler, step, ctx, result)
         result.duration_ms = (self.clock() - started) * 1000
         return result, ctx, exchange

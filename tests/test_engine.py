@@ -469,3 +469,18 @@ def test_transport_error_then_recovery_then_plain_failure_is_exit_1(tmp_path: Pa
     result, fake, _ = run(ws, {"a": [ConnectionResetError("reset"), 200], "b": [500]})
     assert fake.calls == ["a", "a", "b"]
     assert result.cause is None and result.exit_code == 1
+
+
+def test_failed_step_outputs_are_still_evaluated(tmp_path: Path) -> None:
+    own = "onFailure:\n  - {name: on, type: goto, stepId: b}\n"
+    ws = workspace(
+        tmp_path,
+        flow(
+            step("a", own + "outputs:\n  code: $statusCode\n"),
+            step("b"),
+            extra="outputs:\n  first: $steps.a.outputs.code\n",
+        ),
+    )
+    result, fake, _ = run(ws, {"a": [404]})
+    assert fake.calls == ["a", "b"] and result.passed
+    assert result.outputs == {"first": 404}
