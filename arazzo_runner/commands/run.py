@@ -31,6 +31,26 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
     return dict(located.data)
 
 
+def _run_mocked(runner: Any, file: str, workflow_id: str | None, inputs: dict[str, Any]) -> Any:
+    """Run against in-process mocks of every OpenAPI source (needs the ``mock`` extra).
+
+    ``--server`` still wins for a source it names; the mock checks no credentials, so
+    placeholders stand in for real ones, which are never sent to it.
+    """
+    try:
+        from ..mock import mock_credentials, start_mocks
+    except ImportError as exc:
+        raise InputError(
+            f"--mock needs the mock extra ({exc.name} is not installed)",
+            hint="pip install 'arazzo-runner[mock]'",
+        ) from exc
+    workspace = runner.load(file)
+    with start_mocks(workspace) as urls:
+        runner.servers = {**urls, **runner.servers}
+        runner.auth = {**mock_credentials(workspace), **runner.auth}
+        return runner.run(workspace, workflow_id, inputs)
+
+
 @click.command("run")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-w", "--workflow", "workflow_id", help="Workflow to run (optional with one).")
@@ -72,6 +92,11 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
     help="Longest silence allowed inside a stream, in seconds.",
 )
 @click.option("--offline", is_flag=True, help="Never fetch remote source descriptions.")
+@click.option(
+    "--mock",
+    is_flag=True,
+    help="Serve every OpenAPI source from its examples on 127.0.0.1 and run against that.",
+)
 def command(
     file: str,
     workflow_id: str | None,
@@ -87,6 +112,7 @@ def command(
     timeout: float | None,
     idle_timeout: float,
     offline: bool,
+    mock: bool,
 ) -> int:
     """Run a workflow from FILE. Exit 0 passed, 1 failed, 2 bad input, 3 could not run."""
     from ..inputs import parse_input_pairs
@@ -107,7 +133,11 @@ def command(
         idle_timeout=idle_timeout,
     )
     try:
-        result = runner.run(file, workflow_id, inputs)
+        result = (
+            _run_mocked(runner, file, workflow_id, inputs)
+            if mock
+            else runner.run(file, workflow_id, inputs)
+        )
     except KeyboardInterrupt:
         click.echo(f"interrupted after {printer.count} event(s); connection closed", err=True)
         return 130

@@ -1,0 +1,192 @@
+"""Request validation for the mock: parameters and JSON bodies against the operation's schemas.
+
+Problems come back in fal's (and FastAPI's) validation shape, a list of
+``{"loc": [...], "msg": ..., "type": ...}`` where ``loc`` starts with where the value was
+(``path``, ``query``, ``header``, ``cookie``, ``body``). Parameter text is first converted to
+the schema's type (``"7"`` -> 7 for an integer, comma lists or repeated query keys for arrays),
+then checked with ``jsonschema``. Validators are built once per operation.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OperationChecks", "Problem", "RequestParts"]
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft4Validator, Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.protocols import Validator
+from referencing.exceptions import Unresolvable
+
+from ..openapi import OpenAPIIndex, Operation, ParameterSpec
+
+Problem = dict[str, Any]
+_MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """What the checks read from a request, already split by location."""
+
+    path: Mapping[str, str]
+    query: Callable[[str], list[str]]  # name -> every value given
+    header: Mapping[str, str]  # lower-case names
+    cookie: Mapping[str, str]
+    body: bytes
+    content_type: str | None
+
+
+def _problem(loc: Iterable[str | int], msg: str, kind: str) -> Problem:
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
+def _convert_scalar(text: str, kind: Any) -> Any:
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    if kind == "boolean":
+        if text not in ("true", "false"):
+            raise ValueError(text)
+        return text == "true"
+    return text
+
+
+def _kind(schema: Mapping[str, Any]) -> Any:
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        named = [t for t in declared if t != "null"]
+        return named[0] if named else None
+    return declared
+
+
+class _ParamCheck:
+    def __init__(self, spec: ParameterSpec, schema: Mapping[str, Any], make: Any) -> None:
+        self.spec = spec
+        self.schema = schema
+        self.validator: Validator | None = _validator(make, schema)
+
+    def check(self, parts: RequestParts) -> list[Problem]:
+        spec = self.spec
+        loc: list[str | int] = [spec.in_, spec.name]
+        values = self._values(parts)
+        if not values:
+            if spec.required:
+                return [_problem(loc, "field required", "value_error.missing")]
+            return []
+        kind = _kind(self.schema)
+        try:
+            if kind == "array":
+                items = self.schema.get("items")
+                item_kind = _kind(items) if isinstance(items, Mapping) else None
+                if len(values) == 1 and not (spec.in_ == "query" and spec.explode):
+                    values = values[0].split(",")
+                value: Any = [_convert_scalar(v, item_kind) for v in values]
+            else:
+                value = _convert_scalar(values[0], kind)
+        except ValueError:
+            return [_problem(loc, f"value is not a valid {kind}", f"type_error.{kind}")]
+        return _schema_problems(self.validator, value, loc)
+
+    def _values(self, parts: RequestParts) -> list[str]:
+        name = self.spec.name
+        if self.spec.in_ == "query":
+            return parts.query(name)
+        source = {"path": parts.path, "header": parts.header, "cookie": parts.cookie}
+        found = source.get(self.spec.in_, {}).get(
+            name.lower() if self.spec.in_ == "header" else name
+        )
+        return [] if found is None else [found]
+
+
+class OperationChecks:
+    """Every check one operation's requests go through, compiled once."""
+
+    def __init__(self, index: OpenAPIIndex, operation: Operation) -> None:
+        make = Draft4Validator if index.version.startswith("3.0") else Draft202012Validator
+        self.params = [
+            _ParamCheck(p, index.resolve_schema(p.schema), make) for p in operation.parameters
+        ]
+        body = operation.request_body
+        self.body_required = bool(body and body.required)
+        self.media: dict[str, Validator | None] = {}
+        for media_type, media in (body.content if body else {}).items():
+            self.media[media_type.lower()] = _validator(make, index.resolve_schema(media.schema))
+
+    def check(self, parts: RequestParts) -> list[Problem]:
+        problems: list[Problem] = []
+        for param in self.params:
+            problems += param.check(parts)
+        problems += self._body(parts)
+        return problems[:_MAX_PROBLEMS]
+
+    def _body(self, parts: RequestParts) -> list[Problem]:
+        if not parts.body:
+            if self.body_required:
+                return [_problem(["body"], "field required", "value_error.missing")]
+            return []
+        if not self.media:
+            return []
+        media_type = (parts.content_type or "").split(";")[0].strip().lower()
+        key = _match_media(media_type, self.media)
+        if key is None:
+            expected = ", ".join(self.media)
+            msg = f"unsupported media type {media_type or '(none)'}; expected {expected}"
+            return [_problem(["header", "content-type"], msg, "value_error.media_type")]
+        if not _is_json(key if "*" not in key else media_type):
+            return []
+        try:
+            value = json.loads(parts.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return [_problem(["body"], f"invalid JSON: {exc}", "value_error.jsondecode")]
+        return _schema_problems(self.media[key], value, ["body"])
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _match_media(media_type: str, declared: Mapping[str, Any]) -> str | None:
+    if media_type in declared:
+        return media_type
+    major = media_type.split("/")[0]
+    for candidate in (f"{major}/*", "*/*"):
+        if candidate in declared:
+            return candidate
+    return None
+
+
+def _validator(make: Any, schema: Mapping[str, Any]) -> Validator | None:
+    if not schema:
+        return None
+    try:
+        make.check_schema(schema)
+    except SchemaError:
+        return None
+    validator: Validator = make(schema)
+    return validator
+
+
+def _schema_problems(
+    validator: Validator | None, value: Any, loc: list[str | int]
+) -> list[Problem]:
+    if validator is None:
+        return []
+    try:
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
+    except Unresolvable:
+        return []
+    return [_from_error(error, loc) for error in errors[:_MAX_PROBLEMS]]
+
+
+def _from_error(error: ValidationError, loc: list[str | int]) -> Problem:
+    where: list[str | int] = [*loc, *error.path]
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        names = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [n for n in names if n not in error.instance and repr(n) in error.message]
+        if missing:
+            return _problem([*where, missing[0]], "field required", "value_error.missing")
+    return _problem(where, error.message, f"value_error.{error.validator}")
