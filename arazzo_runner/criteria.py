@@ -13,6 +13,10 @@ xpath      XPath 1.0/2.0/3.0/3.1 through ``elementpath`` over safely parsed XML;
 ========== ==================================================================================
 
 Another type is added by passing a new table: ``compile_criterion(c, {**COMPILERS, "x": f})``.
+
+``python-jsonpath`` and ``elementpath`` cost about 70 ms and 130 ms to import, so their modules
+are imported by the compilers that need them: a run or a ``validate`` with only simple
+criteria never pays for them (``bench/cold_start.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _jsonpath, _xml
 from ._missing import MISSING as MODEL_MISSING
 from .errors import ExpressionError
 from .expressions import (
@@ -233,7 +236,9 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
             return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
         if pattern.search(text):
             return PASSED
-        shown = _jsonpath.show(text)
+        from ._jsonpath import show
+
+        shown = show(text)
         return CriterionResult(
             False, f"{where} is {shown}, which does not match /{criterion.condition}/"
         )
@@ -246,6 +251,8 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
 
 def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
     """RFC 9535 (or the lenient Goessner dialect); a non-empty node list passes (C8)."""
+    from . import _jsonpath
+
     context = _context(criterion)
     where = context.source
     try:
@@ -271,6 +278,8 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
 
 def compile_xpath(criterion: Criterion) -> CompiledCriterion:
     """The XPath's effective boolean value over the context parsed as XML (C9)."""
+    from . import _jsonpath, _xml
+
     context = _context(criterion)
     try:
         token = _xml.compile_xpath(criterion.condition, criterion.version)
