@@ -5,10 +5,12 @@ parameter with ``allowReserved``/``x-allowReserved`` matches ``/`` too). Routes 
 most-literal first, so ``/{owner}/{name}/stream`` wins over ``/{owner}/{name}`` even when
 ``name`` may hold slashes. A request is validated first (:mod:`.checks`): problems answer
 422 ``{"detail": [{loc, msg, type}, ...]}``. Otherwise the answer is the lowest declared 2xx
-response (else ``default``, else an empty 200): the media type the ``Accept`` header asks for
-(else the first declared), its example or generated data (:mod:`.examples`), and every
-declared response header with its example value. ``text/event-stream`` answers stream their
-events (:mod:`.events`) with their pacing; a client that disconnects stops the stream.
+response (else ``default``, else an empty 200), or the one ``Prefer: code=N`` asks for
+(:mod:`.choice`; 400 when none is declared): the media type the ``Accept`` header asks for
+(else the first declared), the chosen named example, else its example or generated data
+(:mod:`.examples`), and every declared response header with its example value.
+``text/event-stream`` answers stream their events (:mod:`.events`) with their pacing; a
+client that disconnects stops the stream.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ __all__ = ["build_app"]
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,23 +28,13 @@ from starlette.routing import Route
 
 from .._missing import MISSING
 from ..openapi import MediaTypeSpec, OpenAPIIndex, Operation, ResponseSpec
-from .checks import OperationChecks, RequestParts
+from .checks import OperationChecks, Problem, RequestParts
+from .choice import Preference, choose_example, parse_prefer, pick_response, text_of
 from .events import Sleep, events_for, paced
 from .examples import generate, media_example
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 _SKIP_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection"}
-
-
-def _status_key(code: str) -> int:
-    return int(code.upper().replace("XX", "00")) if code[:1] == "2" else 999
-
-
-def _pick_response(operation: Operation) -> tuple[int, ResponseSpec | None]:
-    success = sorted((c for c in operation.responses if c[:1] == "2"), key=_status_key)
-    if success:
-        return _status_key(success[0]), operation.responses[success[0]]
-    return 200, operation.responses.get("default")
 
 
 def _pick_media(response: ResponseSpec, accept: str) -> tuple[str, MediaTypeSpec] | None:
@@ -57,30 +48,38 @@ def _pick_media(response: ResponseSpec, accept: str) -> tuple[str, MediaTypeSpec
     return next(iter(response.content.items()))
 
 
-def _header_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def _is_json(media_type: str) -> bool:
     base = media_type.split(";")[0].strip().lower()
     return base == "application/json" or base.endswith("+json") or base == "*/*"
 
 
+def _problem_response(status: int, problems: list[Problem], headers: Mapping[str, str]) -> Response:
+    body = json.dumps({"detail": problems}, ensure_ascii=False)
+    return Response(body, status, headers=dict(headers), media_type="application/json")
+
+
+def _prefer_problem(msg: str) -> list[Problem]:
+    return [{"loc": ["header", "prefer"], "msg": msg, "type": "value_error.prefer"}]
+
+
 class _OperationEndpoint:
-    """Answers one operation: validate, then the example response."""
+    """Answers one operation: validate, then the chosen response's example."""
 
     def __init__(self, index: OpenAPIIndex, operation: Operation, names: Mapping[str, str]):
         self.index = index
         self.operation = operation
         self.names = names  # route identifier -> parameter name
         self.checks = OperationChecks(index, operation)
-        self.status, self.response = _pick_response(operation)
-        self.headers = self._headers(self.response)
         self.sleep: Sleep | None = None
+        self._headers_of: dict[int, dict[str, str]] = {}
 
     def _headers(self, response: ResponseSpec | None) -> dict[str, str]:
+        key = id(response)
+        if key not in self._headers_of:
+            self._headers_of[key] = self._example_headers(response)
+        return self._headers_of[key]
+
+    def _example_headers(self, response: ResponseSpec | None) -> dict[str, str]:
         headers: dict[str, str] = {}
         for name, header in (response.headers if response else {}).items():
             if name.lower() in _SKIP_HEADERS or not isinstance(header, Mapping):
@@ -91,50 +90,61 @@ class _OperationEndpoint:
                     value = example["value"]
             if value is MISSING:
                 value = generate(self.index.resolve_schema(header.get("schema")))
-            headers[name] = _header_text(value)
+            headers[name] = text_of(value)
         return headers
 
     async def handle(self, request: Request) -> Response:
-        body = await request.body()
         parts = RequestParts(
             path={self.names.get(k, k): str(v) for k, v in request.path_params.items()},
             query=request.query_params.getlist,
             header={k.lower(): v for k, v in request.headers.items()},
             cookie=dict(request.cookies),
-            body=body,
+            body=await request.body(),
             content_type=request.headers.get("content-type"),
         )
         problems = self.checks.check(parts)
         if problems:
             invalid = self.operation.responses.get("422")
-            return Response(
-                json.dumps({"detail": problems}),
-                status_code=422,
-                media_type="application/json",
-                headers=self._headers(invalid),
-            )
-        return self._answer(request.headers.get("accept", ""))
-
-    def _answer(self, accept: str) -> Response:
-        picked = _pick_media(self.response, accept) if self.response else None
+            return _problem_response(422, problems, self._headers(invalid))
+        prefer = parse_prefer(request.headers.getlist("prefer"))
+        picked = pick_response(self.operation, prefer.code)
         if picked is None:
-            return Response(status_code=self.status, headers=self.headers)
-        media_type, media = picked
+            declared = ", ".join(self.operation.responses) or "none"
+            msg = f"no response is declared for status {prefer.code}; declared: {declared}"
+            return _problem_response(400, _prefer_problem(msg), {})
+        return self._answer(picked, request.headers.get("accept", ""), parts, prefer)
+
+    def _answer(
+        self,
+        picked: tuple[int, ResponseSpec | None],
+        accept: str,
+        parts: RequestParts,
+        prefer: Preference,
+    ) -> Response:
+        status, response = picked
+        headers = self._headers(response)
+        media_picked = _pick_media(response, accept) if response else None
+        if media_picked is None:
+            return Response(status_code=status, headers=headers)
+        media_type, media = media_picked
+        example = choose_example(media, parts, prefer.example)
+        if prefer.example is not None and example is None:
+            names = ", ".join(media.examples) or "none"
+            msg = f"{media_type} has no example named {prefer.example!r}; declared: {names}"
+            return _problem_response(400, _prefer_problem(msg), {})
         if media_type.split(";")[0].strip().lower() == "text/event-stream":
-            events = events_for(self.index, media)
+            events = events_for(self.index, media, example)
             stream = paced(events, self.sleep) if self.sleep else paced(events)
-            headers = {**self.headers, "Cache-Control": "no-cache"}
-            return StreamingResponse(
-                stream, self.status, headers=headers, media_type="text/event-stream"
-            )
-        value = media_example(media)
+            headers = {**headers, "Cache-Control": "no-cache"}
+            return StreamingResponse(stream, status, headers=headers, media_type=media_type)
+        value = example.get("value", MISSING) if example is not None else media_example(media)
         if value is MISSING:
             value = generate(self.index.resolve_schema(media.schema))
         if isinstance(value, str) and not _is_json(media_type):
             content = value.encode()
         else:
             content = json.dumps(value, ensure_ascii=False).encode()
-        return Response(content, self.status, headers=self.headers, media_type=media_type)
+        return Response(content, status, headers=headers, media_type=media_type)
 
 
 def _route_path(operation: Operation) -> tuple[str, dict[str, str]]:

@@ -2,6 +2,8 @@
 
 The events of a media type come from, in order:
 
+0. the named example the request chose (:mod:`.choice`): its own ``x-arazzo-mock-events``,
+   else its ``value`` (SSE text is parsed into events; anything else is one event's data);
 1. ``x-arazzo-mock-events``: a list of ``{event?, data, id?, retry?, delayMs?}``; ``data`` that
    is not a string is sent as JSON, ``delayMs`` is the pause before that event;
 2. an ``example`` (or first ``examples`` value) that is SSE text, parsed into its events;
@@ -107,8 +109,23 @@ def _from_item_schema(item: Mapping[str, Any]) -> MockEvent:
     return MockEvent(data=_text(data), event=None if event is None else str(event))
 
 
-def events_for(index: OpenAPIIndex, media: MediaTypeSpec) -> list[MockEvent]:
-    """The events one ``text/event-stream`` media type makes the mock send."""
+def _from_example(example: Mapping[str, Any]) -> list[MockEvent]:
+    declared = _declared(example.get("x-arazzo-mock-events"))
+    if declared:
+        return declared
+    value = example.get("value", MISSING)
+    if isinstance(value, str):
+        return _parsed(value)
+    return [] if value is MISSING else [MockEvent(data=_text(value))]
+
+
+def events_for(
+    index: OpenAPIIndex, media: MediaTypeSpec, example: Mapping[str, Any] | None = None
+) -> list[MockEvent]:
+    """The events one ``text/event-stream`` media type sends (``example``: the chosen one)."""
+    chosen = _from_example(example) if example is not None else []
+    if chosen:
+        return chosen
     declared = _declared(media.extensions.get("x-arazzo-mock-events"))
     if declared:
         return declared

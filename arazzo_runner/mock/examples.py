@@ -1,7 +1,8 @@
 """Example data for the mock: what a description shows, else a value built from the schema.
 
 :func:`media_example` takes a Media Type Object's ``example``, else its first ``examples``
-entry; :func:`generate` builds a deterministic value from a JSON Schema whose ``$ref`` are
+entry that has no ``x-arazzo-mock-when`` (those answer only the requests they match);
+:func:`generate` builds a deterministic value from a JSON Schema whose ``$ref`` are
 already inlined (:meth:`~arazzo_runner.openapi.OpenAPIIndex.resolve_schema`). The rules, in
 order: ``const``, ``example``, the first of ``examples``, ``default``, the first ``enum``
 value, then the (first non-null) ``type``: strings by ``format`` and length bounds, numbers by
@@ -49,12 +50,13 @@ _FORMATS: Mapping[str, str] = {
 
 
 def media_example(media: MediaTypeSpec) -> Any:
-    """The media type's ``example``, else the first ``examples`` value, else MISSING."""
+    """The ``example``, else the first unconditional ``examples`` value, else MISSING."""
     if media.example is not MISSING:
         return media.example
     for example in media.examples.values():
         if isinstance(example, Mapping) and "value" in example:
-            return example["value"]
+            if "x-arazzo-mock-when" not in example:
+                return example["value"]
     return MISSING
 
 
@@ -62,12 +64,14 @@ def generate(schema: Any, depth: int = 0) -> Any:
     """A deterministic value for ``schema`` (``$ref`` already inlined)."""
     if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
         return None
-    for key in ("const", "example", "default"):
+    for key in ("const", "example"):
         if key in schema:
             return schema[key]
     examples = schema.get("examples")
     if isinstance(examples, list) and examples:
         return examples[0]
+    if "default" in schema:
+        return schema["default"]
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:
         return enum[0]
