@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -55,18 +55,30 @@ def time_calls(label: str, work: Callable[[], object], runs: int) -> Timing:
     return Timing(label, tuple(seconds))
 
 
-def time_command(argv: Sequence[str], runs: int, *, warmup: int = 1) -> Timing:
-    """Run ``argv`` (from the repo root) ``runs`` times after ``warmup`` untimed runs."""
+def time_command(
+    argv: Sequence[str],
+    runs: int,
+    *,
+    warmup: int = 1,
+    cwd: Path = REPO,
+    env: Mapping[str, str] | None = None,
+    label: str | None = None,
+) -> Timing:
+    """Run ``argv`` (from the repo root) ``runs`` times after ``warmup`` untimed runs.
+
+    Output goes to pipes that are read in full (as ``> /dev/null`` would discard it); a
+    non-zero exit raises RuntimeError with the end of stderr.
+    """
 
     def once() -> None:
-        done = subprocess.run(argv, cwd=REPO, capture_output=True, timeout=60)
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=300)
         if done.returncode != 0:
             tail = done.stderr.decode(errors="replace")[-300:]
             raise RuntimeError(f"{show(argv)} exited {done.returncode}: {tail}")
 
     for _ in range(warmup):
         once()
-    return time_calls(show(argv), once, runs)
+    return time_calls(label or show(argv), once, runs)
 
 
 def show(argv: Sequence[str]) -> str:
