@@ -122,22 +122,35 @@ def _string(schema: Mapping[str, Any], depth: int) -> Any:
     return text
 
 
+def _num(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _exclusive(schema: Mapping[str, Any], key: str, bound: float | None) -> float | None:
+    """A JSON Schema exclusive bound as a number; OpenAPI 3.0's ``true`` means ``bound``."""
+    value = schema.get(key)
+    if isinstance(value, bool):
+        return bound if value else None
+    return _num(value)
+
+
 def _number(schema: Mapping[str, Any], depth: int) -> Any:
     integer = _type_of(schema) == "integer"
     value: float = 0
-    low, high = schema.get("minimum"), schema.get("maximum")
-    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    low, high = _num(schema.get("minimum")), _num(schema.get("maximum"))
+    ex_low = _exclusive(schema, "exclusiveMinimum", low)
+    ex_high = _exclusive(schema, "exclusiveMaximum", high)
     step = 1 if integer else 0.5
-    if isinstance(low, (int, float)) and value < low:
+    if low is not None and value < low:
         value = low
-    if isinstance(ex_low, (int, float)) and value <= ex_low:
+    if ex_low is not None and value <= ex_low:
         value = ex_low + step
-    if isinstance(high, (int, float)) and value > high:
+    if high is not None and value > high:
         value = high
-    if isinstance(ex_high, (int, float)) and value >= ex_high:
+    if ex_high is not None and value >= ex_high:
         value = ex_high - step
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple > 0 and value % multiple:
+    multiple = _num(schema.get("multipleOf"))
+    if multiple is not None and multiple > 0 and value % multiple:
         value = (value // multiple + 1) * multiple
     return int(value) if integer else float(value)
 
