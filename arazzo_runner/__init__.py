@@ -13,20 +13,43 @@ logging, prints nothing, and imports no HTTP or OpenAPI machinery until a name i
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ArazzoError",
+    "AsyncEventStream",
+    "CredentialsError",
     "Diagnostic",
+    "DocumentError",
     "EventStream",
+    "Excerpt",
+    "ExpressionError",
+    "Failure",
+    "InputError",
+    "Interrupted",
+    "NotAnEventStream",
+    "RunError",
     "RunResult",
+    "RunTimeout",
     "Runner",
     "ServerSentEvent",
     "Severity",
+    "SourceError",
     "StepResult",
+    "StreamConsumer",
+    "StreamError",
+    "TransportError",
+    "ValidationFailed",
+    "Workspace",
+    "YamlError",
     "__version__",
+    "aload",
+    "arun",
+    "avalidate",
     "load",
     "run",
     "validate",
@@ -34,25 +57,62 @@ __all__ = [
 
 _LAZY = {
     "ArazzoError": "arazzo_runner.errors",
+    "AsyncEventStream": "arazzo_runner.event_stream",
+    "CredentialsError": "arazzo_runner.errors",
     "Diagnostic": "arazzo_runner.diagnostics",
+    "DocumentError": "arazzo_runner.errors",
     "EventStream": "arazzo_runner.event_stream",
+    "Excerpt": "arazzo_runner.results",
+    "ExpressionError": "arazzo_runner.errors",
+    "Failure": "arazzo_runner.results",
+    "InputError": "arazzo_runner.errors",
+    "Interrupted": "arazzo_runner.errors",
+    "NotAnEventStream": "arazzo_runner.event_stream",
+    "RunError": "arazzo_runner.errors",
     "RunResult": "arazzo_runner.results",
+    "RunTimeout": "arazzo_runner.errors",
     "Runner": "arazzo_runner.runner",
     "ServerSentEvent": "arazzo_runner.sse",
     "Severity": "arazzo_runner.diagnostics",
+    "SourceError": "arazzo_runner.errors",
     "StepResult": "arazzo_runner.results",
+    "StreamConsumer": "arazzo_runner.calls",
+    "StreamError": "arazzo_runner.errors",
+    "TransportError": "arazzo_runner.errors",
+    "ValidationFailed": "arazzo_runner.errors",
+    "Workspace": "arazzo_runner.workspace",
+    "YamlError": "arazzo_runner.errors",
+    "aload": "arazzo_runner.runner",
+    "arun": "arazzo_runner.runner",
+    "avalidate": "arazzo_runner.runner",
     "load": "arazzo_runner.runner",
     "run": "arazzo_runner.runner",
     "validate": "arazzo_runner.runner",
 }
 
 if TYPE_CHECKING:
+    from .calls import StreamConsumer
     from .diagnostics import Diagnostic, Severity
-    from .errors import ArazzoError
-    from .event_stream import EventStream
-    from .results import RunResult, StepResult
-    from .runner import Runner, load, run, validate
+    from .errors import (
+        ArazzoError,
+        CredentialsError,
+        DocumentError,
+        ExpressionError,
+        InputError,
+        Interrupted,
+        RunError,
+        RunTimeout,
+        SourceError,
+        StreamError,
+        TransportError,
+        ValidationFailed,
+        YamlError,
+    )
+    from .event_stream import AsyncEventStream, EventStream, NotAnEventStream
+    from .results import Excerpt, Failure, RunResult, StepResult
+    from .runner import Runner, aload, arun, avalidate, load, run, validate
     from .sse import ServerSentEvent
+    from .workspace import Workspace
 
 
 def __getattr__(name: str) -> Any:
@@ -66,3 +126,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+class _Facade(types.ModuleType):
+    """Keeps facade names when a same-named submodule is imported.
+
+    Importing ``arazzo_runner.validate`` (the module) would otherwise rebind the package's
+    ``validate`` to that module; ``from arazzo_runner.validate import ...`` still works.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade

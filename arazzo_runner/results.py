@@ -5,16 +5,21 @@ the documented ``--json`` shape::
 
     {"workflowId", "status": "passed"|"failed", "outputs",
      "steps": [{"stepId", "status", "statusCode", "attempts", "durationMs", "failures": [...]}]}
+
+``StepResult.excerpt`` is a short, already redacted :class:`Excerpt` of the step's last HTTP
+exchange (headers and the first kilobyte of each body), for failure messages; it is not part of
+``to_dict()`` (``Excerpt.to_dict()`` gives it as JSON).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._missing import MISSING
 
-__all__ = ["Failure", "RunResult", "StepResult", "jsonable"]
+__all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable"]
 
 StepStatus = Literal["passed", "failed", "error"]
 RunStatus = Literal["passed", "failed"]
@@ -31,6 +36,56 @@ class Failure:
         return {"condition": self.condition, "reason": self.reason}
 
 
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A short view of one HTTP exchange, safe to show: secrets are masked when it is made.
+
+    Bodies are text cut to a bounded length (``None``: no body); a stream that was handed over
+    unread has ``response_body`` ``None`` and ``streamed`` true.
+    """
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...] = ()
+    request_body: str | None = None
+    status_code: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: str | None = None
+    streamed: bool = False
+
+    def lines(self) -> list[str]:
+        """``> `` request lines, then ``< `` response lines, like ``curl -v``."""
+        out = [f"> {self.method} {self.url}"]
+        out += [f"> {name}: {value}" for name, value in self.request_headers]
+        if self.request_body is not None:
+            out += [">"] + [f"> {line}" for line in self.request_body.splitlines()]
+        if self.status_code is None:
+            return out + ["< (no response)"]
+        out.append(f"< {self.status_code}")
+        out += [f"< {name}: {value}" for name, value in self.response_headers]
+        if self.streamed:
+            out.append("< (event stream: body not read)")
+        elif self.response_body is not None:
+            out += ["<"] + [f"< {line}" for line in self.response_body.splitlines()]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": dict(self.request_headers),
+                "body": self.request_body,
+            },
+            "response": {
+                "statusCode": self.status_code,
+                "headers": dict(self.response_headers),
+                "body": self.response_body,
+                "streamed": self.streamed,
+            },
+        }
+
+
 @dataclass(slots=True)
 class StepResult:
     step_id: str
@@ -45,6 +100,7 @@ class StepResult:
     url: str | None = None
     events: int | None = None
     action: str | None = None
+    excerpt: Excerpt | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +151,23 @@ class RunResult:
                 return step
         return None
 
+    def explain(self, locate: Callable[[StepResult], str | None] | None = None) -> str:
+        """Why the run failed, for a person: every step that did not pass, with each failed
+        criterion and its reason and an excerpt of the step's last exchange (already redacted).
+
+        ``locate`` may name where a step is written (``file:line``). A passed run: one line.
+        """
+        head = f"workflow {self.workflow_id} {self.status}"
+        if self.passed:
+            return head
+        lines = [f"{head}: {self.error}" if self.error else head]
+        for step in self.steps:
+            if step.status != "passed":
+                lines += _explain_step(step, locate(step) if locate else None)
+        ran = ", ".join(f"{s.step_id} {s.status}" for s in self.steps)
+        lines.append(f"steps run: {ran or 'none'}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "workflowId": self.workflow_id,
@@ -108,6 +181,23 @@ class RunResult:
         if self.ended_by is not None:
             data["endedBy"] = self.ended_by
         return data
+
+
+def _explain_step(step: StepResult, where: str | None) -> list[str]:
+    status = f"HTTP {step.status_code}" if step.status_code is not None else "no response"
+    tries = f"{step.attempts} attempt" + ("s" if step.attempts != 1 else "")
+    at = f" ({where})" if where else ""
+    lines = [f"step {step.step_id}{at}: {step.status} ({status}, {tries})"]
+    for failure in step.failures:
+        if failure.condition is not None:
+            lines.append(f"  criterion: {failure.condition}")
+            lines.append("     reason: " + failure.reason.replace("\n", "\n" + " " * 13))
+        else:
+            lines.append("  error: " + failure.reason.replace("\n", "\n" + " " * 9))
+    if step.excerpt is not None:
+        lines.append("  exchange:")
+        lines += [f"    {line}" for line in step.excerpt.lines()]
+    return lines
 
 
 def jsonable(value: Any) -> Any:

@@ -1,37 +1,59 @@
 """The embeddable runner: load a workflow file, validate it, run a workflow, get a RunResult.
 
     from arazzo_runner import Runner
-    runner = Runner(servers={"petstore": "http://127.0.0.1:8000"}, auth={"apiKey": "s3cret"})
+    runner = Runner(servers={"petstore": "http://127.0.0.1:8000"}, auth={"apiKeyAuth": "s3cret"})
     result = runner.run("workflows/petstore.arazzo.yaml", inputs={"username": "alice"})
-    assert result.passed, result.failed_step
+    assert result.passed, result.explain()
 
 A document with error diagnostics is refused (:class:`~arazzo_runner.errors.ValidationFailed`,
 exit 2) before any request; inputs are checked against the workflow's schema before any request
 (:class:`~arazzo_runner.errors.InputError`). Everything the run decides is in the
 :class:`~arazzo_runner.results.RunResult`; exceptions mean the run could not happen.
+
+HTTP goes through one ``httpx.Client`` per run, made by the runner, unless the caller injects
+``client=`` (used as is, never closed) or ``transport=`` (an ``httpx.BaseTransport`` the
+runner's client sends through, never closed by the runner). Each step that sent a request keeps
+a redacted :class:`~arazzo_runner.results.Excerpt` of it, and failure reasons are redacted too.
+
+Async callers use :meth:`Runner.arun` / :func:`arun` (and :func:`aload`, :func:`avalidate`):
+they run the same sync engine in a worker thread (``anyio.to_thread.run_sync``), so the event
+loop stays free while a workflow runs; the stream consumer is called in that thread.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .calls import StreamConsumer
+from .calls import Exchange, OperationCall, StreamConsumer
 from .diagnostics import Diagnostic, Severity
 from .errors import InputError, ValidationFailed
-from .results import RunResult
+from .redact import Redactor
+from .results import Excerpt, Failure, RunResult
 
 if TYPE_CHECKING:
     import httpx
 
+    from .executor import HttpExecutor
     from .workspace import Workspace
 
-__all__ = ["Runner", "load", "run", "validate"]
+__all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
+
+PathLike = str | os.PathLike[str]
+_T = TypeVar("_T")
 
 
 class Runner:
-    """Run settings shared by every run: servers, credentials, HTTP client, limits."""
+    """Run settings shared by every run: servers, credentials, HTTP client, limits.
+
+    ``servers`` maps source description names to base URLs; ``auth`` maps security scheme
+    names to credentials (``env`` is where ``ARAZZO_AUTH_<SCHEME>``/``FAL_KEY`` are looked up,
+    ``os.environ`` by default); ``max_steps`` is the step budget of one run and ``timeout`` its
+    overall deadline in seconds; ``stream_consumer(step_id, event_stream)`` receives the open
+    :class:`~arazzo_runner.event_stream.EventStream` of each streaming step that passed.
+    """
 
     def __init__(
         self,
@@ -40,27 +62,32 @@ class Runner:
         auth: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         max_steps: int = 1000,
         timeout: float | None = None,
         offline: bool = False,
         stream_consumer: StreamConsumer | None = None,
         idle_timeout: float = 15.0,
     ) -> None:
+        if client is not None and transport is not None:
+            raise ValueError("pass client= or transport=, not both")
         self.servers = dict(servers or {})
         self.auth = dict(auth or {})
         self.env = os.environ if env is None else env
         self.client = client
+        self.transport = transport
         self.max_steps = max_steps
         self.timeout = timeout
         self.offline = offline
         self.stream_consumer = stream_consumer
         self.idle_timeout = idle_timeout
 
-    def load(self, path: str) -> Workspace:
+    def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
         from .validate import validate_workspace
         from .workspace import open_workspace
 
+        path = os.fspath(path)
         workspace = open_workspace(path, offline=self.offline)
         diagnostics = validate_workspace(workspace)
         errors = [d for d in diagnostics if d.severity is Severity.ERROR]
@@ -78,39 +105,109 @@ class Runner:
 
     def run(
         self,
-        source: str | Workspace,
+        source: PathLike | Workspace,
         workflow_id: str | None = None,
         inputs: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """Run one workflow (the only one when ``workflow_id`` is None) and return its result."""
         from .engine import Engine, RunLimits
-        from .executor import HttpExecutor
         from .inputs import check_inputs
 
-        workspace = self.load(source) if isinstance(source, str) else source
+        workspace = self.load(source) if isinstance(source, (str, os.PathLike)) else source
         document = workspace.root
         assert document is not None
         workflow = _pick_workflow(document, workflow_id)
         values = dict(inputs or {})
         check_inputs(document, workflow, values)
+        executor, own_client = self._executor(workspace)
+        recorder = _Recorder(executor)
+        try:
+            engine = Engine(
+                workspace,
+                recorder,
+                limits=RunLimits(max_steps=self.max_steps, timeout=self.timeout),
+                stream_consumer=self.stream_consumer,
+            )
+            result = engine.run(workflow.workflow_id, values)
+        finally:
+            executor.close()
+            if own_client is not None:
+                own_client.close()
+        recorder.attach(result)
+        return result
+
+    async def aload(self, path: PathLike) -> Workspace:
+        """:meth:`load` in a worker thread."""
+        return await _in_thread(self.load, path)
+
+    async def arun(
+        self,
+        source: PathLike | Workspace,
+        workflow_id: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> RunResult:
+        """:meth:`run` in a worker thread (``anyio.to_thread.run_sync``): the event loop keeps
+        running meanwhile. Cancelling the awaiting task waits for the run to end (its HTTP
+        timeouts, ``timeout`` and ``max_steps`` bound it); the stream consumer, if any, is
+        called in the worker thread."""
+        return await _in_thread(self.run, source, workflow_id, inputs)
+
+    def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
+        """The run's executor, and the client made here around ``transport`` (to close)."""
+        from .executor import HttpExecutor, Timeouts
+
+        own = None
+        if self.transport is not None:
+            from ._transport import client_over
+
+            own = client_over(self.transport, Timeouts().for_httpx())
         executor = HttpExecutor(
             workspace,
-            client=self.client,
+            client=own or self.client,
             servers=self.servers,
             auth=self.auth,
             env=self.env,
             idle_timeout=self.idle_timeout,
+            redactor=Redactor(self.auth.values()),
         )
-        try:
-            engine = Engine(
-                workspace,
-                executor,
-                limits=RunLimits(max_steps=self.max_steps, timeout=self.timeout),
-                stream_consumer=self.stream_consumer,
-            )
-            return engine.run(workflow.workflow_id, values)
-        finally:
-            executor.close()
+        return executor, own
+
+
+class _Recorder:
+    """Wraps the executor: keeps a redacted excerpt of every exchange, in the order sent.
+
+    The engine records ``method``/``url`` on a StepResult exactly when the executor was called
+    for it, so the excerpts pair with those steps in order (checked by step id).
+    """
+
+    def __init__(self, executor: HttpExecutor) -> None:
+        self.executor = executor
+        self.sent: list[tuple[str, Excerpt | None]] = []
+
+    def execute(self, call: OperationCall) -> Exchange:
+        from ._excerpt import excerpt
+
+        exchange = self.executor.execute(call)
+        self.sent.append((call.step.step_id, excerpt(exchange, self.executor.redactor)))
+        return exchange
+
+    def attach(self, result: RunResult) -> None:
+        """Put the excerpts on their steps; mask known secrets in reasons and the run error."""
+        redact = self.executor.redactor.redact_text
+        sent = iter(self.sent)
+        for step in result.steps:
+            if step.method is not None:
+                step_id, found = next(sent, ("", None))
+                step.excerpt = found if step_id == step.step_id else None
+            step.failures = [Failure(redact(f.reason), f.condition) for f in step.failures]
+        if result.error is not None:
+            result.error = redact(result.error)
+
+
+async def _in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
 
 
 def _pick_workflow(document: Any, workflow_id: str | None) -> Any:
@@ -128,23 +225,43 @@ def _pick_workflow(document: Any, workflow_id: str | None) -> Any:
     return workflow
 
 
-def load(path: str, *, offline: bool = False) -> Workspace:
+def load(path: PathLike, *, offline: bool = False) -> Workspace:
     """Load and validate an Arazzo file with its sources (ValidationFailed on errors)."""
     return Runner(offline=offline).load(path)
 
 
-def validate(path: str, *, offline: bool = False) -> list[Diagnostic]:
+def validate(path: PathLike, *, offline: bool = False) -> list[Diagnostic]:
     """Every diagnostic for ``path`` (errors and warnings), never an exception for bad input."""
     from .validate import validate_path
 
-    return validate_path(path, offline=offline)
+    return validate_path(os.fspath(path), offline=offline)
 
 
 def run(
-    path: str,
+    path: PathLike | Workspace,
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     **settings: Any,
 ) -> RunResult:
     """``Runner(**settings).run(path, workflow_id, inputs)``."""
     return Runner(**settings).run(path, workflow_id, inputs)
+
+
+async def aload(path: PathLike, *, offline: bool = False) -> Workspace:
+    """:func:`load` in a worker thread."""
+    return await _in_thread(load, path, offline=offline)
+
+
+async def avalidate(path: PathLike, *, offline: bool = False) -> list[Diagnostic]:
+    """:func:`validate` in a worker thread."""
+    return await _in_thread(validate, path, offline=offline)
+
+
+async def arun(
+    path: PathLike | Workspace,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    **settings: Any,
+) -> RunResult:
+    """``await Runner(**settings).arun(path, workflow_id, inputs)``; see :meth:`Runner.arun`."""
+    return await Runner(**settings).arun(path, workflow_id, inputs)
