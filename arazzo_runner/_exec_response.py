@@ -70,8 +70,17 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
-def read_body(response: httpx.Response, max_bytes: int = MAX_BODY_BYTES) -> bytes:
-    """The (decoded) body, at most ``max_bytes``; more raises RunError. Closes the response."""
+def read_body(
+    response: httpx.Response,
+    max_bytes: int = MAX_BODY_BYTES,
+    *,
+    until: float | None = None,
+    late: RunError | None = None,
+) -> bytes:
+    """The (decoded) body, at most ``max_bytes``; more raises RunError. Closes the response.
+
+    ``until`` is a ``time.monotonic()`` instant: a body still arriving then (a slow drip that
+    never trips the read timeout) raises ``late``."""
     body = bytearray()
     try:
         for chunk in response.iter_bytes():
@@ -81,6 +90,8 @@ def read_body(response: httpx.Response, max_bytes: int = MAX_BODY_BYTES) -> byte
                     f"the response body is larger than {max_bytes // (1024 * 1024)} MiB",
                     hint="the body was not kept; a stream should be text/event-stream",
                 )
+            if until is not None and time.monotonic() > until:
+                raise late or RunTimeout("the body was still arriving at the deadline")
     finally:
         response.close()
     return bytes(body)
@@ -218,8 +229,12 @@ _TIMEOUT_WHAT = {
 }
 
 
-def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> RunError:
-    """A RunTimeout or TransportError for an httpx failure; the message names ``host:port``."""
+def transport_error(
+    exc: httpx.HTTPError, request: httpx.Request, *, resent: bool = False
+) -> RunError:
+    """A RunTimeout or TransportError for an httpx failure; the message names ``host:port``.
+
+    ``resent``: the request was sent a second time (on a new connection) and failed again."""
     where = _where(request)
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
@@ -234,5 +249,7 @@ def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> RunError:
         )
     return TransportError(
         f"the connection to {where} failed: {reason} ({type(exc).__name__})",
-        hint="the request was not re-sent",
+        hint="sent twice, the second time on a new connection"
+        if resent
+        else "the request was not re-sent",
     )

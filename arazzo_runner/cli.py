@@ -6,14 +6,20 @@ command module exposes ``command: click.Command``; its one-line help is in :data
 listing commands imports nothing.
 
 Exit codes: 0 success, 1 the workflow ran and failed, 2 invalid document or inputs, 3 could not
-run (network, timeout, credentials), 130 interrupted. They come from the exception classes in
-:mod:`arazzo_runner.errors`; this module turns an exception into one line on stderr.
+run (network, timeout, credentials), 130 interrupted (SIGINT), 143 terminated (SIGTERM). They
+come from the exception classes in :mod:`arazzo_runner.errors`; this module turns an exception
+into one line on stderr. SIGTERM is handled like SIGINT: the stack unwinds (connections close,
+the command reports what it has) and only the exit code differs.
 """
 
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
+from types import FrameType
+from typing import Any
 
 import click
 
@@ -62,29 +68,65 @@ def cli() -> None:
     """Run and validate Arazzo 1.0.x workflows.
 
     Exit codes: 0 ok, 1 workflow failed, 2 invalid document or inputs,
-    3 could not run (network, timeout, credentials), 130 interrupted.
+    3 could not run (network, timeout, credentials), 130 interrupted, 143 terminated.
     """
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so every ``finally`` closes what it opened."""
+
+
+class _SignalGuard:
+    """While a command runs, SIGTERM unwinds the stack like SIGINT (and is remembered)."""
+
+    def __init__(self) -> None:
+        self.terminated = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _SignalGuard:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._on_term)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _on_term(self, signum: int, frame: FrameType | None) -> None:
+        if self.terminated:  # a second TERM while cleaning up: let the clean-up finish
+            return
+        self.terminated = True
+        raise _Terminated()
+
+    def code(self, code: int) -> int:
+        """130 becomes 143 (128 + SIGTERM) when it was SIGTERM that interrupted the command."""
+        return 128 + signal.SIGTERM if code == 130 and self.terminated else code
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``arazzo`` script: always ends the process with the documented code.
 
     Exceptions become one stderr line; a command's integer return value is its exit code.
+    SIGINT and SIGTERM both stop the command the same way (open connections are closed, what
+    was already printed stays); the exit code is 130 for SIGINT and 143 for SIGTERM.
     """
+    with _SignalGuard() as guard:
+        code = _run(argv)
+    sys.exit(guard.code(code))
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = cli.main(args=argv, prog_name="arazzo", standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        return code if isinstance(code, int) else 0
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
-    except click.Abort:
+        return 2 if exc.exit_code == 2 else exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
     except ArazzoError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code

@@ -15,7 +15,13 @@ style/explode, body, credentials), sends it with ``stream=True`` and reads the a
   A 2xx that is not an event stream where the operation declares only ``text/event-stream``
   sets ``Exchange.failure``.
 
-Nothing is ever raised for a failed exchange and nothing is ever re-sent: problems land in
+Nothing is ever raised for a failed exchange. Nothing is re-sent, with one exception: an
+idempotent request (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) whose connection broke before any
+response arrived is sent once more on a new connection, since that is what a kept-alive
+connection the server closed between two steps looks like (RFC 9110, 9.2.2); a POST never is.
+``deadline`` (the run's ``--timeout``) caps
+every request's timeouts by the time the run has left, and bounds bodies and streams too, so a
+slow drip that never trips a read or idle timeout still ends. Problems land in
 ``Exchange.error`` (no usable response: transport, timeout, credentials, bad inputs) or
 ``Exchange.failure`` (a response that cannot be what the step wanted). Every message built here
 goes through the run's :class:`~arazzo_runner.redact.Redactor` (``executor.redactor``), which
@@ -26,8 +32,9 @@ from __future__ import annotations
 
 __all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"]
 
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -49,12 +56,16 @@ from ._exec_stream import StreamSpec, consume, stream_spec
 from .auth import Authenticator, Credentials
 from .bodies import media_type
 from .calls import Exchange, OperationCall
-from .errors import ArazzoError, InputError
+from .errors import ArazzoError, InputError, RunTimeout
 from .event_stream import EventStream
 from .expressions import ExpressionContext, Message
 from .openapi import Operation
 from .redact import Redactor
 from .sse import DEFAULT_MAX_EVENT_BYTES
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""Failures before any response byte that a dropped keep-alive connection produces."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +108,17 @@ class HttpExecutor:
         auth: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         idle_timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         """``auth``/``env`` build the credentials when ``credentials`` is not given (the
-        environment is only read when passed); ``idle_timeout`` overrides the stream policy's."""
+        environment is only read when passed); ``idle_timeout`` overrides the stream policy's;
+        ``deadline`` (seconds from now, the run's overall deadline) bounds every request, body
+        and stream that follows."""
+        if deadline is not None and deadline <= 0:
+            raise ValueError("deadline must be positive or None")
         self.workspace = workspace
+        self.deadline = deadline
+        self._due = None if deadline is None else time.monotonic() + deadline
         self.servers = dict(servers or {})
         self.timeouts = timeouts or Timeouts()
         self.stream_policy = stream_policy or StreamPolicy()
@@ -152,12 +170,30 @@ class HttpExecutor:
             exchange.error = self._redacted(exc, call)
             return exchange
         try:
-            response = self.client.send(request, stream=True)
+            self._bound(request)
+            response = self._send(request)
+        except RunTimeout as exc:
+            exchange.error = self._redacted(exc, call)
+            return exchange
         except httpx.HTTPError as exc:
-            exchange.error = self._redacted(transport_error(exc, request), call)
+            if isinstance(exc, httpx.TimeoutException) and self._expired():
+                exchange.error = self._redacted(self._late("waiting for the answer"), call)
+                return exchange
+            resent = request.method in _IDEMPOTENT and isinstance(exc, _DROPPED)
+            exchange.error = self._redacted(transport_error(exc, request, resent=resent), call)
             return exchange
         self._receive(call, operation, spec, response, exchange)
         return exchange
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send once; an idempotent request whose connection broke before any answer (a kept-alive
+        connection the server had closed) is sent once more, on a new connection."""
+        try:
+            return self.client.send(request, stream=True)
+        except _DROPPED:
+            if request.method not in _IDEMPOTENT:
+                raise  # a POST may already have started (and billed) work: never re-sent
+        return self.client.send(request, stream=True)
 
     def _request(self, built: BuiltRequest, exchange: Exchange) -> httpx.Request:
         exchange.url = built.url
@@ -191,19 +227,32 @@ class HttpExecutor:
         if is_stream:
             response.close()  # an error status announced as a stream: nothing to read safely
             return
-        try:
-            raw = read_body(response, self.max_body_bytes)
-        except httpx.HTTPError as exc:
-            exchange.error = self._redacted(transport_error(exc, response.request), call)
-            return
-        except ArazzoError as exc:
-            exchange.error = self._redacted(exc, call)
+        raw = self._read(call, response, exchange)
+        if raw is None:
             return
         exchange.response_body = decode_body(raw, content_type)
         wanted = spec is not None or sse_only_declared(operation, response.status_code)
         if response.is_success and wanted:
             got = media_type(content_type) or "no Content-Type"
             exchange.failure = f"expected {EVENT_STREAM}, got {got}"
+
+    def _read(
+        self, call: OperationCall, response: httpx.Response, exchange: Exchange
+    ) -> bytes | None:
+        """The bounded body, or None with ``exchange.error`` set."""
+        late = None if self._due is None else self._late("reading the body")
+        try:
+            return read_body(response, self.max_body_bytes, until=self._due, late=late)
+        except httpx.HTTPError as exc:
+            error = (
+                late
+                if late is not None and isinstance(exc, httpx.TimeoutException) and self._expired()
+                else transport_error(exc, response.request)
+            )
+            exchange.error = self._redacted(error, call)
+        except ArazzoError as exc:
+            exchange.error = self._redacted(exc, call)
+        return None
 
     def _stream(
         self,
@@ -213,9 +262,11 @@ class HttpExecutor:
         exchange: Exchange,
     ) -> None:
         policy = self.stream_policy
-        deadline = policy.deadline
+        remaining = self._remaining()
+        limits = [d for d in (policy.deadline, remaining) if d is not None]
         if spec is not None and spec.timeout is not None:
-            deadline = spec.timeout if deadline is None else min(deadline, spec.timeout)
+            limits.append(spec.timeout)
+        deadline = max(min(limits), 0.001) if limits else None
         stream = EventStream(
             response,
             first_byte_timeout=policy.first_byte_timeout,
@@ -239,8 +290,37 @@ class HttpExecutor:
         exchange.response_body, exchange.events = outcome.body, outcome.events
         if outcome.failure is not None:
             exchange.failure = self.redactor.redact_text(outcome.failure)
+        if isinstance(outcome.error, RunTimeout) and self._expired():
+            outcome.error = self._late(f"the stream (after {outcome.events} events)")
         if outcome.error is not None:
             exchange.error = self._redacted(outcome.error, call)
+
+    # -- the run's deadline ------------------------------------------------------------------
+
+    def _remaining(self) -> float | None:
+        return None if self._due is None else self._due - time.monotonic()
+
+    def _expired(self) -> bool:
+        return self._due is not None and time.monotonic() >= self._due - 0.01
+
+    def _late(self, during: str) -> RunTimeout:
+        return RunTimeout(
+            f"the run deadline of {self.deadline:g} s passed during {during}",
+            hint="raise --timeout if the server is slow; the request was not re-sent",
+        )
+
+    def _bound(self, request: httpx.Request) -> None:
+        """Cap the request's timeouts by the time left (RunTimeout when none is left)."""
+        remaining = self._remaining()
+        if remaining is None:
+            return
+        if remaining <= 0:
+            raise self._late("the steps before this request")
+        timeouts = self.timeouts
+        capped = Timeouts(
+            *(remaining if t is None else min(t, remaining) for t in astuple(timeouts))
+        )
+        request.extensions["timeout"] = capped.for_httpx().as_dict()
 
     # -- helpers -----------------------------------------------------------------------------
 
