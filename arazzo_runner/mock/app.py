@@ -37,15 +37,36 @@ _PARAM = re.compile(r"\{([^{}]+)\}")
 _SKIP_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection"}
 
 
+def _accepted(accept: str) -> list[str]:
+    """The media ranges of an ``Accept`` header, most wanted first (``q=0`` left out)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media_range, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_range and quality > 0:
+            ranked.append((-quality, position, media_range.lower()))
+    return [media_range for _, _, media_range in sorted(ranked)]
+
+
 def _pick_media(response: ResponseSpec, accept: str) -> tuple[str, MediaTypeSpec] | None:
+    """The declared media type the client prefers; the first declared when none fits."""
     if not response.content:
         return None
-    wanted = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    for media_type, media in response.content.items():
-        major = media_type.split("/")[0].lower()
-        if media_type.lower() in wanted or f"{major}/*" in wanted:
-            return media_type, media
-    return next(iter(response.content.items()))
+    declared = list(response.content.items())
+    for media_range in _accepted(accept):
+        for media_type, media in declared:
+            base = media_type.split(";")[0].strip().lower()
+            major = base.split("/")[0]
+            if media_range in (base, f"{major}/*", "*/*"):
+                return media_type, media
+    return declared[0]
 
 
 def _is_json(media_type: str) -> bool:
@@ -176,4 +197,17 @@ def build_app(index: OpenAPIIndex, *, sleep: Sleep | None = None) -> Starlette:
         method = operation.method.upper()
         routes.append((template, Route(template, endpoint.handle, methods=[method])))
     routes.sort(key=lambda pair: _specificity(pair[0]))
-    return Starlette(routes=[route for _, route in routes])
+    handlers = {404: _not_declared, 405: _not_declared}
+    app = Starlette(routes=[route for _, route in routes], exception_handlers=handlers)
+    app.router.redirect_slashes = False  # a path the description lacks is a 404, not a redirect
+    return app
+
+
+async def _not_declared(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    what = "path" if status == 404 else "method for this path"
+    msg = f"{request.method} {request.url.path}: this {what} is not in the description"
+    headers = getattr(exc, "headers", None) or {}
+    return Response(
+        json.dumps({"detail": msg}), status, headers=headers, media_type="application/json"
+    )

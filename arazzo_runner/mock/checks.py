@@ -4,7 +4,8 @@ Problems come back in fal's (and FastAPI's) validation shape, a list of
 ``{"loc": [...], "msg": ..., "type": ...}`` where ``loc`` starts with where the value was
 (``path``, ``query``, ``header``, ``cookie``, ``body``). Parameter text is first converted to
 the schema's type (``"7"`` -> 7 for an integer, comma lists or repeated query keys for arrays),
-then checked with ``jsonschema``. Validators are built once per operation.
+then checked with ``jsonschema`` (``format`` included, for the formats jsonschema knows).
+Validators are built once per operation.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def _validator(make: Any, schema: Mapping[str, Any]) -> Validator | None:
         make.check_schema(schema)
     except SchemaError:
         return None
-    validator: Validator = make(schema)
+    validator: Validator = make(schema, format_checker=make.FORMAT_CHECKER)
     return validator
 
 
