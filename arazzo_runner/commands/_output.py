@@ -1,27 +1,52 @@
 """How ``arazzo run`` shows a run: live SSE events, then the step list or the JSON result.
 
-Every line passes through :func:`_mask` so no credential given on the command line or found in
-the environment is ever printed.
+Every line passes through the run's :class:`~arazzo_runner.redact.Redactor` (see
+:func:`cli_redactor`), so no credential given on the command line or found in the environment,
+nor a form derived from one, is ever printed.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import click
 
+from ..auth import Credentials
+from ..redact import Redactor
+from ..reporting import Outcome
+from ..reporting.json_report import report_data
+from ..reporting.text import result_lines, summary_table
 from ..results import RunResult
+
+__all__ = ["StreamPrinter", "cli_redactor", "print_outcomes", "print_progress", "print_result"]
+
+
+def cli_redactor(auth: Mapping[str, str], env: Mapping[str, str]) -> Redactor:
+    """A Redactor that knows every credential a run could use and how it could be sent.
+
+    The values of ``--auth`` and of the credential variables of the environment, their
+    ``id:secret`` halves, and the forms they take on the wire: percent-encoded (query, cookie)
+    and base64 (HTTP Basic). Tokens fetched during a run are masked by header name.
+    """
+    redactor = Redactor()
+    for secret in Credentials.from_sources(auth, env).secrets():
+        redactor.add(secret)
+        redactor.add(quote(secret, safe=""))
+        redactor.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+    return redactor
 
 
 class StreamPrinter:
     """The ``--stream`` consumer: prints each event the moment it arrives."""
 
-    def __init__(self, *, as_json: bool, until: str | None, secrets: Sequence[str]) -> None:
+    def __init__(self, *, as_json: bool, until: str | None, redactor: Redactor) -> None:
         self.as_json = as_json
-        self.secrets = [s for s in secrets if s]
+        self.redactor = redactor
         self.count = 0
         self.until = None
         if until:
@@ -58,8 +83,16 @@ class StreamPrinter:
             )
         else:
             line = f"[{step_id}] #{self.count} {event.event}: {event.data}"
-        click.echo(_mask(line, self.secrets))
+        click.echo(self.redactor.redact_text(line))
         sys.stdout.flush()
+
+
+def _print_data(data: Any, query: str | None, redactor: Redactor) -> None:
+    if query:
+        import jmespath
+
+        data = jmespath.search(query, data)
+    click.echo(redactor.redact_text(json.dumps(data, ensure_ascii=False)))
 
 
 def print_result(
@@ -67,45 +100,34 @@ def print_result(
     *,
     as_json: bool,
     query: str | None,
-    secrets: Sequence[str],
+    redactor: Redactor,
     streamed: bool = False,
 ) -> None:
-    data: Any = result.to_dict()
-    if query:
-        import jmespath
-
-        data = jmespath.search(query, data)
+    """One workflow's result: the step lines and verdict, or (``--json``/``--query``) JSON."""
     if as_json or query:
-        if streamed and isinstance(data, dict) and not query:
+        data: Any = redactor.redact_data(result.to_dict())
+        if streamed and not query:
             data = {"type": "result", **data}
-        click.echo(_mask(json.dumps(data, ensure_ascii=False), secrets))
+        _print_data(data, query, redactor)
         return
-    click.echo(_mask(_human(result), secrets))
+    click.echo(redactor.redact_text("\n".join(result_lines(result))))
 
 
-def _human(result: RunResult) -> str:
-    lines = []
-    for step in result.steps:
-        mark = "ok  " if step.status == "passed" else "FAIL"
-        code = "" if step.status_code is None else f" {step.status_code}"
-        extra = f" ({step.events} events)" if step.events is not None else ""
-        tries = f" x{step.attempts}" if step.attempts > 1 else ""
-        lines.append(
-            f"  {mark} {step.workflow_id}/{step.step_id}{code}{tries}"
-            f" {step.duration_ms:.1f} ms{extra}"
-        )
-        lines.extend(
-            f"       - {f.condition + ': ' if f.condition else ''}{f.reason}" for f in step.failures
-        )
-    verdict = "passed" if result.passed else "FAILED"
-    lines.append(f"{result.workflow_id}: {verdict} in {result.duration_ms:.0f} ms")
-    if result.outputs:
-        lines.append("outputs: " + json.dumps(result.to_dict()["outputs"], ensure_ascii=False))
-    return "\n".join(lines)
+def print_outcomes(
+    outcomes: Sequence[Outcome], *, as_json: bool, query: str | None, redactor: Redactor
+) -> None:
+    """The end of a run of many: the JSON list, or the summary table."""
+    if as_json or query:
+        _print_data(report_data(outcomes, redactor, many=True), query, redactor)
+        return
+    click.echo(redactor.redact_text("\n".join(["", *summary_table(outcomes)])))
 
 
-def _mask(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "****")
-    return text
+def print_progress(outcome: Outcome, redactor: Redactor) -> None:
+    """In a run of many (not ``--json``): one workflow's lines as soon as it is done."""
+    where = f"{outcome.file}#{outcome.workflow_id}" if outcome.workflow_id else outcome.file
+    if outcome.result is not None:
+        lines = [where, *result_lines(outcome.result)]
+    else:
+        lines = [f"{where}: error: {outcome.message}"]
+    click.echo(redactor.redact_text("\n".join(lines)))

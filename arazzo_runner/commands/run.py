@@ -1,13 +1,31 @@
-"""``arazzo run``: run one workflow and report it (terminal, or ``--json``), streaming included."""
+"""``arazzo run``: run one workflow, or every workflow of files and folders, and report them.
+
+One workflow (``arazzo run FILE [-w ID]``): the step list, or ``--json``. Several (``--all``,
+a folder, or more than one file): each workflow's lines as it finishes, then a summary table
+(``--json``: one list); the exit code is the most serious one among them (2, then 3, then 1).
+``--report-json``, ``--junit-xml`` and ``--har`` write report files (this command is the only
+place that writes files a user named); they are written even when a run fails or cannot start.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import InputError
+from ..errors import ArazzoError, InputError
+from ..redact import Redactor
+from ..reporting import Outcome, suite_exit_code
+
+if TYPE_CHECKING:
+    from ..runner import Runner
+    from ._output import StreamPrinter
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -31,29 +49,87 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
     return dict(located.data)
 
 
-def _run_mocked(runner: Any, file: str, workflow_id: str | None, inputs: dict[str, Any]) -> Any:
-    """Run against in-process mocks of every OpenAPI source (needs the ``mock`` extra).
+class Reports:
+    """The report files asked for, and what goes into them."""
 
-    ``--server`` still wins for a source it names; the mock checks no credentials, so
-    placeholders stand in for real ones, which are never sent to it.
-    """
+    def __init__(self, options: Mapping[str, str | None], redactor: Redactor) -> None:
+        self.json_path = options.get("report_json")
+        self.junit_path = options.get("junit_xml")
+        self.har_path = options.get("har")
+        self.redactor = redactor
+        self.recorder: Any = None
+        if self.har_path:
+            from ..reporting.har import HarRecorder
+
+            self.recorder = HarRecorder()
+
+    def client(self) -> Any:
+        """An HTTP client the HAR recorder listens on (None: let each run make its own)."""
+        if self.recorder is None:
+            return None
+        import httpx
+
+        from ..executor import Timeouts
+
+        hooks = self.recorder.event_hooks()
+        return httpx.Client(
+            timeout=Timeouts().for_httpx(), follow_redirects=False, event_hooks=hooks
+        )
+
+    def begin(self, title: str) -> None:
+        if self.recorder is not None:
+            self.recorder.begin_page(title)
+
+    def name(self, title: str) -> None:
+        if self.recorder is not None:
+            self.recorder.name_page(title)
+
+    def write(self, outcomes: Sequence[Outcome], *, many: bool) -> None:
+        if self.json_path and outcomes:
+            from ..reporting.json_report import render_json
+
+            _write(self.json_path, render_json(outcomes, self.redactor, many=many))
+        if self.junit_path:
+            from ..reporting.junit import render_junit
+
+            _write(self.junit_path, render_junit(outcomes, self.redactor))
+        if self.har_path:
+            from ..reporting.har import render_har
+
+            har = render_har(self.recorder, self.redactor)
+            _write(self.har_path, json.dumps(har, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
     try:
-        from ..mock import mock_credentials, start_mocks
-    except ImportError as exc:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
         raise InputError(
-            f"--mock needs the mock extra ({exc.name} is not installed)",
-            hint="pip install 'arazzo-runner[mock]'",
+            f"cannot write the report {path}: {exc.strerror or exc}", file=path
         ) from exc
-    workspace = runner.load(file)
-    with start_mocks(workspace) as urls:
-        runner.servers = {**urls, **runner.servers}
-        runner.auth = {**mock_credentials(workspace), **runner.auth}
-        return runner.run(workspace, workflow_id, inputs)
+
+
+def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
+    many = run_all or len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+    if many and workflow_id is not None:
+        raise InputError(
+            "-w/--workflow picks one workflow of one file",
+            hint="leave it out to run every workflow (--all, a folder or several files)",
+        )
+    return many
 
 
 @click.command("run")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("-w", "--workflow", "workflow_id", help="Workflow to run (optional with one).")
+@click.option(
+    "--all",
+    "run_all",
+    is_flag=True,
+    help="Run every workflow of every PATH (implied by a folder or several files).",
+)
 @click.option(
     "-i",
     "--input",
@@ -97,9 +173,13 @@ def _run_mocked(runner: Any, file: str, workflow_id: str | None, inputs: dict[st
     is_flag=True,
     help="Serve every OpenAPI source from its examples on 127.0.0.1 and run against that.",
 )
+@click.option("--report-json", metavar="PATH", help="Write the --json result to PATH.")
+@click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report to PATH.")
+@click.option("--har", metavar="PATH", help="Write every HTTP exchange (HAR 1.2) to PATH.")
 def command(
-    file: str,
+    paths: tuple[str, ...],
     workflow_id: str | None,
+    run_all: bool,
     input_pairs: tuple[str, ...],
     inputs_path: str | None,
     server_pairs: tuple[str, ...],
@@ -113,16 +193,24 @@ def command(
     idle_timeout: float,
     offline: bool,
     mock: bool,
+    **report_paths: str | None,
 ) -> int:
-    """Run a workflow from FILE. Exit 0 passed, 1 failed, 2 bad input, 3 could not run."""
+    """Run a workflow of PATH, or (--all, a folder, several files) every workflow.
+
+    Exit 0 passed, 1 failed, 2 invalid document or inputs, 3 could not run.
+    """
     from ..inputs import parse_input_pairs
     from ..runner import Runner
-    from ._output import StreamPrinter, print_result
+    from ._output import StreamPrinter, cli_redactor
 
+    many = _many_wanted(paths, run_all, workflow_id)
     inputs = _read_inputs(inputs_path)
     inputs.update(parse_input_pairs(input_pairs))
     auth = _pairs(auth_pairs, "--auth")
-    printer = StreamPrinter(as_json=as_json, until=until, secrets=list(auth.values()))
+    redactor = cli_redactor(auth, os.environ)
+    printer = StreamPrinter(as_json=as_json, until=until, redactor=redactor)
+    reports = Reports(report_paths, redactor)
+    client = reports.client()
     runner = Runner(
         servers=_pairs(server_pairs, "--server"),
         auth=auth,
@@ -131,17 +219,97 @@ def command(
         offline=offline,
         stream_consumer=printer if stream else None,
         idle_timeout=idle_timeout,
+        client=client,
     )
+    session = _Session(runner, inputs, mock, reports, printer, as_json, query, stream, redactor)
     try:
-        result = (
-            _run_mocked(runner, file, workflow_id, inputs)
-            if mock
-            else runner.run(file, workflow_id, inputs)
+        if many:
+            return _run_many(session, paths)
+        return _run_one(session, paths[0], workflow_id)
+    finally:
+        if client is not None:
+            client.close()
+
+
+@dataclass(frozen=True)
+class _Session:
+    """One ``arazzo run`` invocation: the runner, its inputs, reports and how to show results."""
+
+    runner: Runner
+    inputs: dict[str, Any]
+    mock: bool
+    reports: Reports
+    printer: StreamPrinter
+    as_json: bool
+    query: str | None
+    streamed: bool
+    redactor: Redactor
+
+    def interrupted(self) -> int:
+        count = self.printer.count
+        click.echo(f"interrupted after {count} event(s); connection closed", err=True)
+        return 130
+
+
+def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
+    from ._output import print_result
+    from ._suite import mocked
+
+    runner, reports = session.runner, session.reports
+    reports.begin(f"{file}#{workflow_id}" if workflow_id else file)
+    try:
+        if session.mock:
+            workspace = runner.load(file)
+            with mocked(runner, workspace):
+                result = runner.run(workspace, workflow_id, session.inputs)
+        else:
+            result = runner.run(file, workflow_id, session.inputs)
+    except KeyboardInterrupt:
+        return session.interrupted()
+    except ArazzoError as exc:
+        reports.write([Outcome(file, workflow_id, error=exc)], many=False)
+        raise
+    reports.name(f"{file}#{result.workflow_id}")
+    reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
+    redactor = session.redactor
+    print_result(
+        result,
+        as_json=session.as_json,
+        query=session.query,
+        redactor=redactor,
+        streamed=session.streamed,
+    )
+    if not session.as_json and result.error:
+        click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
+    return result.exit_code
+
+
+def _run_many(session: _Session, paths: Sequence[str]) -> int:
+    from ._output import print_outcomes, print_progress
+    from ._suite import arazzo_files, run_many
+
+    files = arazzo_files(paths)
+    done: list[Outcome] = []
+    quiet = session.as_json or session.query is not None
+
+    def progress(outcome: Outcome) -> None:
+        if not quiet:
+            print_progress(outcome, session.redactor)
+
+    reports = session.reports
+    try:
+        run_many(
+            session.runner,
+            files,
+            session.inputs,
+            mock=session.mock,
+            begin=reports.begin,
+            progress=progress,
+            done=done,
         )
     except KeyboardInterrupt:
-        click.echo(f"interrupted after {printer.count} event(s); connection closed", err=True)
-        return 130
-    print_result(result, as_json=as_json, query=query, secrets=list(auth.values()), streamed=stream)
-    if not as_json and result.error:
-        click.echo(f"error: {result.error}", err=True)
-    return result.exit_code
+        reports.write(done, many=True)
+        return session.interrupted()
+    reports.write(done, many=True)
+    print_outcomes(done, as_json=session.as_json, query=session.query, redactor=session.redactor)
+    return suite_exit_code(done)

@@ -1,0 +1,70 @@
+"""Runs as lines for a terminal (and for JUnit's ``system-out``): steps, verdicts, a table.
+
+These functions return text with secrets still in it only if the caller's data had them; the
+callers pass everything through the run's Redactor before it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ..results import RunResult, StepResult
+from .outcome import Outcome
+
+__all__ = ["result_lines", "step_lines", "summary_table"]
+
+_COLUMNS = ("workflow", "status", "steps", "duration", "file")
+
+
+def step_lines(step: StepResult) -> list[str]:
+    """``  ok   wf/step 200 x2 1.5 ms (3 events)`` and one ``- reason`` line per failure."""
+    mark = "ok  " if step.status == "passed" else "FAIL"
+    code = "" if step.status_code is None else f" {step.status_code}"
+    extra = f" ({step.events} events)" if step.events is not None else ""
+    tries = f" x{step.attempts}" if step.attempts > 1 else ""
+    head = f"  {mark} {step.workflow_id}/{step.step_id}{code}{tries}"
+    lines = [f"{head} {step.duration_ms:.1f} ms{extra}"]
+    lines.extend(
+        f"       - {f.condition + ': ' if f.condition else ''}{f.reason}" for f in step.failures
+    )
+    return lines
+
+
+def result_lines(result: RunResult) -> list[str]:
+    """Every step, the verdict line, and the outputs as JSON (when there are any)."""
+    lines = [line for step in result.steps for line in step_lines(step)]
+    verdict = "passed" if result.passed else "FAILED"
+    lines.append(f"{result.workflow_id}: {verdict} in {result.duration_ms:.0f} ms")
+    if result.outputs:
+        lines.append("outputs: " + json.dumps(result.to_dict()["outputs"], ensure_ascii=False))
+    return lines
+
+
+def _row(outcome: Outcome) -> tuple[str, ...]:
+    steps = "-" if outcome.result is None else str(len(outcome.result.steps))
+    duration = "-" if outcome.result is None else f"{outcome.duration_ms:.0f} ms"
+    name = outcome.workflow_id or "(file)"
+    return (name, outcome.status, steps, duration, outcome.file)
+
+
+def summary_table(outcomes: Sequence[Outcome]) -> list[str]:
+    """An aligned table (workflow, status, steps, duration, file) and a count line."""
+    rows = [_COLUMNS, *(_row(o) for o in outcomes)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    right = {2, 3}  # numbers are right-aligned
+    lines = [
+        "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "error")}
+    total = sum(o.duration_ms for o in outcomes)
+    noun = "workflow" if len(outcomes) == 1 else "workflows"
+    lines.append(
+        f"{len(outcomes)} {noun}: {counts['passed']} passed, {counts['failed']} failed,"
+        f" {counts['error']} error(s) in {total:.0f} ms"
+    )
+    return lines
