@@ -22,7 +22,9 @@ import pytest
 from arazzo_runner._yaml import LocatedDocument, load_text
 from arazzo_runner.errors import SourceError
 from arazzo_runner.mock import build_app, load_indexes, serve_app
+from arazzo_runner.mock.examples import generate
 from arazzo_runner.openapi import OpenAPIIndex, load_openapi
+from arazzo_runner.serialize import serialize_parameter
 from arazzo_runner.sse import SSEDecoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,3 +424,72 @@ def test_a_client_that_hangs_up_stops_the_stream(shop: Served, client: httpx.Cli
     assert shop.sleeps.cancelled.wait(5), "the mock kept streaming after the client left"
     asked = len(shop.sleeps.asked)
     assert asked < ENDLESS_EVENTS
+
+
+# --------------------------------------------------------------------------- parameter styles
+PARAMS_OPENAPI = ROOT / "openapi" / "params.openapi.yaml"
+
+
+def _param_samples() -> list[tuple[str, str]]:
+    """(operationId, parameter name) for every parameter of params.openapi.yaml."""
+    (index,) = load_indexes(str(PARAMS_OPENAPI)).values()
+    return [(op.operation_id or "", p.name) for op in index.operations for p in op.parameters]
+
+
+def _request_for(index: OpenAPIIndex, operation_id: str, value_of: Any) -> httpx.Request:
+    """The request our serializer builds for every parameter of one operation."""
+    operation = index.by_id(operation_id)
+    assert operation is not None
+    path, query, headers, cookies = operation.path, [], {}, []
+    for spec in operation.parameters:
+        value = value_of(spec, index.resolve_schema(spec.schema))
+        pairs = serialize_parameter(spec.raw, value)
+        if spec.in_ == "path":
+            path = path.replace("{" + spec.name + "}", pairs[0][1])
+        elif spec.in_ == "query":
+            query += [f"{k}={v}" for k, v in pairs]
+        elif spec.in_ == "header":
+            headers.update(pairs)
+        else:
+            cookies += [f"{k}={v}" for k, v in pairs]
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
+    url = path + ("?" + "&".join(query) if query else "")
+    return httpx.Request(operation.method.upper(), url, headers=headers)
+
+
+def _sample(spec: Any, schema: dict[str, Any]) -> Any:
+    """A valid value with more than one item or member, so delimiters are exercised."""
+    value = generate(schema)
+    if isinstance(value, list):
+        return value * 3
+    return value
+
+
+def _wrong(spec: Any, schema: dict[str, Any]) -> Any:
+    """A value of the wrong type for integers (and integer items), else a valid one."""
+    value = _sample(spec, schema)
+    if isinstance(value, list) and value and isinstance(value[0], int):
+        return [*value, "x"]
+    return "x" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+@pytest.fixture(scope="module")
+def params_mock() -> Iterator[tuple[OpenAPIIndex, str]]:
+    (index,) = load_indexes(str(PARAMS_OPENAPI)).values()
+    with serve_app(build_app(index)) as url:
+        yield index, url
+
+
+@pytest.mark.parametrize(
+    "operation_id", sorted({op for op, _ in _param_samples()}), ids=lambda op: op
+)
+def test_every_style_our_serializer_writes_is_read_back_and_accepted(
+    params_mock: tuple[OpenAPIIndex, str], client: httpx.Client, operation_id: str
+) -> None:
+    index, url = params_mock
+    request = _request_for(index, operation_id, _sample)
+    response = client.send(
+        client.build_request(request.method, url + str(request.url), headers=request.headers)
+    )
+    assert response.status_code != 422, (str(request.url), response.text)

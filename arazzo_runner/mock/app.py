@@ -122,6 +122,7 @@ class _OperationEndpoint:
             cookie=dict(request.cookies),
             body=await request.body(),
             content_type=request.headers.get("content-type"),
+            query_items=request.query_params.multi_items(),
         )
         problems = self.checks.check(parts)
         if problems:

@@ -2,9 +2,9 @@
 
 Problems come back in fal's (and FastAPI's) validation shape, a list of
 ``{"loc": [...], "msg": ..., "type": ...}`` where ``loc`` starts with where the value was
-(``path``, ``query``, ``header``, ``cookie``, ``body``). Parameter text is first converted to
-the schema's type (``"7"`` -> 7 for an integer, comma lists or repeated query keys for arrays),
-then checked with ``jsonschema`` (``format`` included, for the formats jsonschema knows).
+(``path``, ``query``, ``header``, ``cookie``, ``body``). Parameter text is first read back by
+its style (:mod:`.params`) and converted to the schema's type (``"7"`` -> 7), then checked
+with ``jsonschema`` (``format`` included, for the formats jsonschema knows).
 Validators are built once per operation.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 __all__ = ["OperationChecks", "Problem", "RequestParts"]
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,9 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
+from .._missing import MISSING
 from ..openapi import OpenAPIIndex, Operation, ParameterSpec
+from .params import Raw, kinds_of, read_parameter
 
 Problem = dict[str, Any]
 _MAX_PROBLEMS = 50
@@ -38,61 +40,43 @@ class RequestParts:
     cookie: Mapping[str, str]
     body: bytes
     content_type: str | None
+    query_items: Sequence[tuple[str, str]] = ()  # every query pair, in order
 
 
 def _problem(loc: Iterable[str | int], msg: str, kind: str) -> Problem:
     return {"loc": list(loc), "msg": msg, "type": kind}
 
 
-def _convert_scalar(text: str, kind: Any) -> Any:
-    if kind == "integer":
-        return int(text)
-    if kind == "number":
-        return float(text)
-    if kind == "boolean":
-        if text not in ("true", "false"):
-            raise ValueError(text)
-        return text == "true"
-    return text
-
-
-def _kind(schema: Mapping[str, Any]) -> Any:
-    declared = schema.get("type")
-    if isinstance(declared, list):
-        named = [t for t in declared if t != "null"]
-        return named[0] if named else None
-    return declared
-
-
 class _ParamCheck:
     def __init__(self, spec: ParameterSpec, schema: Mapping[str, Any], make: Any) -> None:
         self.spec = spec
         self.schema = schema
+        self.kinds = kinds_of(schema)
         self.validator: Validator | None = _validator(make, schema)
 
     def check(self, parts: RequestParts) -> list[Problem]:
+        """The problems of the first reading that has the fewest (none: the parameter is fine)."""
         spec = self.spec
         loc: list[str | int] = [spec.in_, spec.name]
-        values = self._values(parts)
-        if not values:
-            if spec.required:
-                return [_problem(loc, "field required", "value_error.missing")]
-            return []
-        kind = _kind(self.schema)
-        try:
-            if kind == "array":
-                items = self.schema.get("items")
-                item_kind = _kind(items) if isinstance(items, Mapping) else None
-                if len(values) == 1 and not (spec.in_ == "query" and spec.explode):
-                    values = values[0].split(",")
-                value: Any = [_convert_scalar(v, item_kind) for v in values]
+        raw = Raw(texts=self._texts(parts), items=parts.query_items)
+        first: list[Problem] | None = None
+        for kind in self.kinds:
+            try:
+                value = read_parameter(spec, self.schema, raw, kind)
+            except ValueError:
+                problems = [_problem(loc, f"value is not a valid {kind}", f"type_error.{kind}")]
             else:
-                value = _convert_scalar(values[0], kind)
-        except ValueError:
-            return [_problem(loc, f"value is not a valid {kind}", f"type_error.{kind}")]
-        return _schema_problems(self.validator, value, loc)
+                if value is MISSING:
+                    if not spec.required:
+                        return []
+                    return [_problem(loc, "field required", "value_error.missing")]
+                problems = _schema_problems(self.validator, value, loc)
+            if not problems:
+                return []
+            first = problems if first is None else first
+        return first or []
 
-    def _values(self, parts: RequestParts) -> list[str]:
+    def _texts(self, parts: RequestParts) -> list[str]:
         name = self.spec.name
         if self.spec.in_ == "query":
             return parts.query(name)
