@@ -14,68 +14,59 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench._common import machine_lines, run_section, show
+from bench._common import machine_lines, run_section, show, use_bytecode_cache
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NOTES_MARKER = "<!-- notes below this line are kept when `python -m bench` rewrites the file -->"
 PY = sys.executable
 
-SECTIONS: list[tuple[str, list[str], str]] = [
+# (title, argv, targets, extra argv with --peers; None: the section needs --peers)
+SECTIONS: list[tuple[str, list[str], str, list[str] | None]] = [
+    ("1. Cold start", [PY, "-m", "bench.cold_start", "--runs", "15"], "", ["--peers"]),
     (
-        "1. Cold start",
-        [PY, "-m", "bench.cold_start", "--runs", "15"],
-        "",  # the table has a target column
+        "2. Per-step overhead and scaling, in process (figures 2 and 5)",
+        [PY, "-m", "bench.steps", "--sizes", "10,50,200,500,1000", "--rss-steps", "1000"],
+        "",
+        [],
     ),
     (
-        "2. Per-step overhead",
-        [PY, "-m", "bench.steps"],
-        "",  # printed under the table
+        "2b. Per-step cost against the peers, whole processes",
+        [PY, "-m", "bench.steps_peers", "--sizes", "50,500", "--runs", "5"],
+        "",
+        None,
     ),
     (
-        "3. Validation throughput (conformance corpus)",
+        "3. SSE consumption, in process",
+        [PY, "-m", "bench.bench_sse", "--mb", "200"],
+        "Targets: HTTP throughput at least 2x httpx-sse's; p99 under 2 ms; peak RSS under 60 MB "
+        "and flat (RSS growth small and independent of the payload size).",
+        [],
+    ),
+    (
+        "3b. SSE through the command line, and the peers on an open stream",
+        [PY, "-m", "bench.sse_cli", "--mb", "200", "--runs", "3"],
+        "",
+        ["--peers"],
+    ),
+    (
+        "4. Validation throughput (conformance corpus)",
         [PY, "-m", "bench.validate_corpus"],
         "No target set; the first pass includes lazy imports.",
+        ["--peers"],
     ),
-    (
-        "4. SSE consumption",
-        [PY, "bench/bench_sse.py"],
-        "Targets: HTTP throughput >= 2x httpx-sse; p99 < 2 ms; peak RSS flat while streaming "
-        "(RSS growth small and independent of the payload size).",
-    ),
-    (
-        "5. Expressions",
-        [PY, "bench/bench_expressions.py"],
-        "No target set: microseconds per operation, best of 5 timeit repeats.",
-    ),
+    ("5. Expressions", [PY, "bench/bench_expressions.py"], "", []),
 ]
-
-
-def sse_ratios(output: str) -> str:
-    """Our throughput over httpx-sse's, read from bench_sse.py's table (empty if absent)."""
-    rows: dict[str, list[float]] = {}
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) >= 3 and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in cells[1:3]):
-            rows[cells[0]] = [float(cells[1]), float(cells[2])]
-    ours, theirs = rows.get("arazzo_runner"), rows.get("httpx-sse")
-    if not ours or not theirs or not theirs[0] or not theirs[1]:
-        return ""
-    return (
-        f"Ratio arazzo_runner / httpx-sse: HTTP {ours[0] / theirs[0]:.2f}x, "
-        f"decode {ours[1] / theirs[1]:.2f}x."
-    )
 
 
 def section(title: str, argv: list[str], targets: str) -> list[str]:
     print(f"running {title}: {show(argv)}", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    output = run_section(argv).rstrip()
+    output = run_section(argv, timeout=3600).rstrip()
     output = re.sub(r"\n+Command: `[^`]*`$", "", output)  # printed above instead
     took = time.perf_counter() - started
     lines = [f"## {title}", "", f"Command: `{show(argv)}` ({took:.0f} s)", ""]
     lines += ["```", output, "```"] if "bench_expressions" in argv[1] else [as_markdown(output)]
-    ratio = sse_ratios(output) if "bench_sse" in argv[1] else ""
-    lines += ["", *([ratio, ""] if ratio else []), *([targets, ""] if targets else [])]
+    lines += ["", *([targets, ""] if targets else [])]
     return lines
 
 
@@ -96,24 +87,29 @@ def kept_notes() -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--peers", action="store_true", help="also time other Arazzo tools")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also install (into bench/.venvs/) and time Jentic arazzo-runner, arazzo-exec, "
+        "Redocly CLI (npm)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    sections = list(SECTIONS)
-    if args.peers:
-        title, argv, targets = sections[0]
-        sections[0] = (title, [*argv, "--peers"], targets)
+    use_bytecode_cache()
     started = time.perf_counter()
     body: list[str] = []
-    for title, argv, targets in sections:
-        body += section(title, argv, targets)
+    for title, argv, targets, with_peers in SECTIONS:
+        if with_peers is None and not args.peers:
+            continue
+        body += section(title, [*argv, *(with_peers or [])] if args.peers else argv, targets)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     head = [
         "# Benchmark results",
         "",
         f"Generated by `{show([PY, '-m', 'bench', *(['--peers'] if args.peers else [])])}` "
         f"from the repo root on {now} in {time.perf_counter() - started:.0f} s. "
-        "Targets are stated next to the figures and checked by reading, not asserted.",
+        "Targets are stated next to the figures and checked by reading, not asserted. "
+        "Child processes run with bytecode caching on (as an installed package would).",
         "",
         *machine_lines(),
         "",

@@ -136,6 +136,9 @@ def machine_lines() -> list[str]:
         f"- python: {sys.version.split()[0]} ({sys.executable})",
         f"- packages: {versions}",
         f"- commit: {git_commit()} (plus any uncommitted work in the tree)",
+        "- load average at the start (1, 5, 15 min): "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs (above the CPU count: a loaded machine, figures are noisy)",
     ]
 
 
@@ -145,3 +148,18 @@ def run_section(argv: Sequence[str], timeout: float = 600) -> str:
     if done.returncode != 0:
         return f"FAILED (exit {done.returncode}):\n\n```\n{done.stderr.strip()[-1500:]}\n```\n"
     return done.stdout
+
+
+def use_bytecode_cache() -> None:
+    """Time the package as an installed one runs: with ``.pyc`` files.
+
+    ``pip install`` byte-compiles what it installs (the peers), but an editable checkout under
+    ``PYTHONDONTWRITEBYTECODE=1`` would recompile every module on every start. So the variable
+    is dropped for the benchmarks' child processes and the package is compiled once here.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "arazzo_runner")],
+        capture_output=True,
+        timeout=120,
+    )

@@ -1,6 +1,6 @@
 """SSE consumption benchmark: arazzo_runner EventStream vs httpx-sse over loopback.
 
-    python bench/bench_sse.py [--mb 50] [--latency-events 2000] [--gap-ms 1] [--repeat 3]
+    python -m bench.bench_sse [--mb 200] [--latency-events 2000] [--gap-ms 1] [--repeat 3]
 
 A server process serves (a) ``--mb`` MB of fal-any-llm-shaped events as fast as it can and
 (b) ``--latency-events`` small events ``--gap-ms`` apart, each carrying the server's
@@ -12,7 +12,9 @@ runs in its own fresh process so ``ru_maxrss`` (peak RSS) is its own. Reported:
 * delivery latency p50/p99 from the server's write to the consumer's hand-off;
 * peak RSS of the consumer process, and its growth over the baseline after imports.
 
-httpx-sse is optional: without it those rows say "not installed".
+The ``/bulk`` stream repeats one 1 MB block of events, so neither side ever holds the payload.
+The floor is a bare socket reader (bytes only, nothing parsed). httpx-sse runs from our venv
+when it is installed there, else from ``bench/.venvs/httpx-sse`` (:mod:`bench.peers`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import importlib
+import importlib.util
 import json
 import os
 import resource
@@ -31,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 CHUNK = 64 * 1024
 HEADERS = (
@@ -40,6 +44,9 @@ HEADERS = (
 
 
 # -- server (runs in its own process) --------------------------------------------------------
+
+
+BLOCK_MB = 1.0
 
 
 def make_payload(mb: float) -> tuple[bytes, int]:
@@ -60,20 +67,39 @@ def make_payload(mb: float) -> tuple[bytes, int]:
     return b"".join(events), n
 
 
+def bulk_size(mb: float) -> tuple[int, int, int]:
+    """(repeats of the block, bytes, events) of the ``/bulk`` stream for ``mb`` MB."""
+    block, events = make_payload(BLOCK_MB)
+    repeats = max(1, round(mb * 1_000_000 / len(block)))
+    return repeats, repeats * len(block), repeats * events
+
+
 def serve(mb: float) -> None:
-    payload, count = make_payload(mb)
+    """``/bulk``: the 1 MB block repeated to ``mb`` MB; ``/endless``: repeated until the client
+    goes; ``/latency/N/GAP``: N stamped events GAP ms apart. Never holds more than one block."""
+    block, _ = make_payload(BLOCK_MB)
+    repeats, size, count = bulk_size(mb)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    print(json.dumps({"port": listener.getsockname()[1], "events": count, "bytes": len(payload)}))
+    print(json.dumps({"port": listener.getsockname()[1], "events": count, "bytes": size}))
     sys.stdout.flush()
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=_handle, args=(conn, payload), daemon=True).start()
+        threading.Thread(target=_handle, args=(conn, block, repeats), daemon=True).start()
 
 
-def _handle(conn: socket.socket, payload: bytes) -> None:
+def _send_blocks(conn: socket.socket, block: bytes, repeats: int | None) -> None:
+    view = memoryview(block)
+    sent = 0
+    while repeats is None or sent < repeats:
+        for start in range(0, len(block), CHUNK):
+            conn.sendall(view[start : start + CHUNK])
+        sent += 1
+
+
+def _handle(conn: socket.socket, block: bytes, repeats: int) -> None:
     with conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request = b""
@@ -85,10 +111,8 @@ def _handle(conn: socket.socket, payload: bytes) -> None:
         path = request.split(b" ", 2)[1].decode()
         try:
             conn.sendall(HEADERS)
-            if path.startswith("/bulk"):
-                view = memoryview(payload)
-                for start in range(0, len(payload), CHUNK):
-                    conn.sendall(view[start : start + CHUNK])
+            if path.startswith(("/bulk", "/endless")):
+                _send_blocks(conn, block, repeats if path.startswith("/bulk") else None)
             else:
                 _, n, gap = path.split("/")[1:4]
                 for i in range(int(n)):
@@ -125,34 +149,57 @@ def iter_httpx_sse(url: str) -> Iterator[str]:
                     yield event.data
 
 
-def decode_ours(payload: bytes) -> int:
+def iter_socket(url: str) -> Iterator[str]:
+    """The floor: a bare socket reader. Bulk: bytes read, nothing parsed (one item per read);
+    latency: ``data:`` lines as they arrive."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+        if not parts.path.startswith("/latency"):
+            buffer = bytearray(256 * 1024)
+            while sock.recv_into(buffer):
+                yield ""
+            return
+        for line in sock.makefile("rb"):
+            if line.startswith(b"data: "):
+                yield line[6:].decode()
+
+
+def decode_ours(block: bytes, repeats: int) -> int:
     from arazzo_runner.sse import SSEDecoder
 
     decoder = SSEDecoder()
     n = 0
-    for start in range(0, len(payload), CHUNK):
-        n += len(decoder.feed(payload[start : start + CHUNK]))
+    for _ in range(repeats):
+        for start in range(0, len(block), CHUNK):
+            n += len(decoder.feed(block[start : start + CHUNK]))
     return n + len(decoder.close())
 
 
-def decode_httpx_sse(payload: bytes) -> int:
+def decode_httpx_sse(block: bytes, repeats: int) -> int:
     from httpx_sse._decoders import SSEDecoder, SSELineDecoder  # private API, bench only
 
     text = codecs.getincrementaldecoder("utf-8")(errors="replace")
     lines, decoder = SSELineDecoder(), SSEDecoder()
     n = 0
-    for start in range(0, len(payload), CHUNK):
-        for line in lines.decode(text.decode(payload[start : start + CHUNK])):
-            event = decoder.decode(line)
-            n += event is not None and bool(event.data)
+    for _ in range(repeats):
+        for start in range(0, len(block), CHUNK):
+            for line in lines.decode(text.decode(block[start : start + CHUNK])):
+                event = decoder.decode(line)
+                n += event is not None and bool(event.data)
     return n
 
 
-CONSUMERS: dict[str, tuple[Callable[[str], Iterator[str]], Callable[[bytes], int]]] = {
-    "arazzo_runner": (iter_ours, decode_ours),
+CONSUMERS: dict[str, tuple[Callable[[str], Iterator[str]], Callable[[bytes, int], int] | None]] = {
+    "floor: bare socket": (iter_socket, None),
+    "arazzo_runner EventStream": (iter_ours, decode_ours),
     "httpx-sse": (iter_httpx_sse, decode_httpx_sse),
 }
-IMPORTS = {"arazzo_runner": ["httpx", "arazzo_runner.event_stream"], "httpx-sse": ["httpx_sse"]}
+IMPORTS = {
+    "floor: bare socket": [],
+    "arazzo_runner EventStream": ["httpx", "arazzo_runner.event_stream"],
+    "httpx-sse": ["httpx", "httpx_sse"],
+}
 
 
 def _rss_mib() -> float:
@@ -173,21 +220,27 @@ def run_consumer(name: str, base: str, mb: float, latency_path: str, repeat: int
     stream, decode = CONSUMERS[name]
     for module in IMPORTS[name]:  # fails early without httpx-sse
         importlib.import_module(module)
-    decode(make_payload(0.01)[0])  # warm up with a small payload: ru_maxrss never goes down
-    baseline = _rss_mib()  # ru_maxrss is a lifetime peak: measure streaming before the big payload
+    block, _ = make_payload(BLOCK_MB)
+    repeats, size, _ = bulk_size(mb)
+    if decode is not None:
+        decode(block, 1)  # warm up
+    sum(1 for _ in stream(base + "/latency/20/0"))
+    baseline = _rss_mib()  # ru_maxrss is a lifetime peak: measure it around the stream only
     elapsed, count = _best_of(repeat, lambda: sum(1 for _ in stream(base + "/bulk")))
     peak = _rss_mib()
     latencies = [
         (time.monotonic_ns() - json.loads(data)["t"]) / 1e6 for data in stream(base + latency_path)
     ]
-    payload, _ = make_payload(mb)
-    decode_elapsed, decoded = _best_of(repeat, lambda: decode(payload))
+    decoded, decode_mb_s = None, None
+    if decode is not None:
+        decode_elapsed, decoded = _best_of(repeat, lambda: decode(block, repeats))
+        decode_mb_s = size / 1e6 / decode_elapsed
     q = statistics.quantiles(latencies, n=100)
     return {
-        "events": count,
+        "events": None if decode is None else count,
         "decoded": decoded,
-        "http_mb_s": len(payload) / 1e6 / elapsed,
-        "decode_mb_s": len(payload) / 1e6 / decode_elapsed,
+        "http_mb_s": size / 1e6 / elapsed,
+        "decode_mb_s": decode_mb_s,
         "p50_ms": q[49],
         "p99_ms": q[98],
         "rss_mib": peak,
@@ -200,7 +253,7 @@ def run_consumer(name: str, base: str, mb: float, latency_path: str, repeat: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=50.0, help="MB of SSE body (default 50)")
+    parser.add_argument("--mb", type=float, default=200.0, help="MB of SSE body (default 200)")
     parser.add_argument("--latency-events", type=int, default=2000)
     parser.add_argument("--gap-ms", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="best of N for throughput")
@@ -219,11 +272,21 @@ def main() -> None:
         drive(args)
 
 
+def consumer_python(name: str) -> str:
+    """The interpreter for a consumer: ours, or httpx-sse's own venv when ours lacks it."""
+    if name != "httpx-sse" or importlib.util.find_spec("httpx_sse") is not None:
+        return sys.executable
+    from bench.peers import PEERS, install
+
+    found = install(PEERS["httpx-sse"])
+    return str(found) if not isinstance(found, str) else sys.executable
+
+
 def drive(args: argparse.Namespace) -> None:
-    me = [sys.executable, os.path.abspath(__file__), "--mb", str(args.mb)]
-    me += ["--latency-events", str(args.latency_events), "--gap-ms", str(args.gap_ms)]
-    me += ["--repeat", str(args.repeat)]
-    server = subprocess.Popen([*me, "--serve"], stdout=subprocess.PIPE, text=True)
+    opts = ["--mb", str(args.mb), "--latency-events", str(args.latency_events)]
+    opts += ["--gap-ms", str(args.gap_ms), "--repeat", str(args.repeat)]
+    me = os.path.abspath(__file__)
+    server = subprocess.Popen([sys.executable, me, *opts, "--serve"], stdout=subprocess.PIPE)
     try:
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
@@ -233,16 +296,20 @@ def drive(args: argparse.Namespace) -> None:
             f"latency: {args.latency_events} events {args.gap_ms} ms apart; "
             f"python {sys.version.split()[0]}"
         )
-        rows = [(name, _consume(me, name, base)) for name in CONSUMERS]
+        rows = [
+            (name, _consume([consumer_python(name), me, *opts], name, base)) for name in CONSUMERS
+        ]
     finally:
         server.terminate()
         server.wait(timeout=5)
+    print()
     _table(rows, info["events"])
+    print(f"\nCommand: `python -m bench.bench_sse {' '.join(opts)}`")
 
 
-def _consume(me: list[str], name: str, base: str) -> dict[str, Any] | str:
+def _consume(argv: list[str], name: str, base: str) -> dict[str, Any] | str:
     done = subprocess.run(
-        [*me, "--consumer", name, "--base", base], capture_output=True, text=True, timeout=600
+        [*argv, "--consumer", name, "--base", base], capture_output=True, text=True, timeout=900
     )
     if done.returncode != 0:
         missing = "No module named 'httpx_sse'" in done.stderr
@@ -251,19 +318,34 @@ def _consume(me: list[str], name: str, base: str) -> dict[str, Any] | str:
     return result
 
 
+def _cell(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def _table(rows: list[tuple[str, dict[str, Any] | str]], expected_events: int) -> None:
     head = ("consumer", "HTTP MB/s", "decode MB/s", "p50 ms", "p99 ms", "peak RSS", "RSS growth")
     print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
+    print("|---|" + "---:|" * (len(head) - 1))
+    found: dict[str, dict[str, Any]] = {}
     for name, r in rows:
         if isinstance(r, str):
-            print(f"| {name} | {r} |")
+            print(f"| {name} | {r} |" + " |" * (len(head) - 2))
             continue
-        flag = "" if r["events"] == r["decoded"] == expected_events else " (event count differs!)"
+        found[name] = r
+        counts = {r["events"], r["decoded"]} - {None}
+        flag = "" if counts <= {expected_events} else " (event count differs!)"
         print(
-            f"| {name}{flag} | {r['http_mb_s']:.0f} | {r['decode_mb_s']:.0f} | "
+            f"| {name}{flag} | {r['http_mb_s']:.0f} | {_cell(r['decode_mb_s'])} | "
             f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rss_mib']:.0f} MiB | "
             f"{r['rss_growth_mib']:.1f} MiB |"
+        )
+    ours, theirs = found.get("arazzo_runner EventStream"), found.get("httpx-sse")
+    if ours and theirs:
+        http = ours["http_mb_s"] / theirs["http_mb_s"]
+        decode = ours["decode_mb_s"] / theirs["decode_mb_s"]
+        print(
+            f"\nRatio EventStream / httpx-sse: HTTP **{http:.2f}x**, decode {decode:.2f}x"
+            " (target: HTTP at least 2x)."
         )
 
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench._common import Timing, ms, show, time_command
+from bench._common import Timing, ms, show, time_command, use_bytecode_cache
 from bench.peers import PEERS, install, peer_env, version_lines
 
 WORKFLOW = "workflows/fal-ai-stream-inference-workflow.yml"
@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command (>= 10)")
     parser.add_argument("--peers", action="store_true", help="also time other Arazzo tools")
     args = parser.parse_args()
+    use_bytecode_cache()
     rows = [(time_command(argv, args.runs), target) for argv, target in COMMANDS]
     floor = rows[0][0].median
     notes: list[str] = []

@@ -6,13 +6,21 @@ Documents are the rows of ``MANIFEST.tsv`` whose validity is not ``n/a`` (valid,
 unknown), read in place. Each is validated with ``validate_path(path, offline=True)`` (remote
 sources are not fetched). The first pass pays lazy imports and cold caches and is reported on
 its own; the throughput is the median of the following passes.
+
+The floor is parsing alone: every document through PyYAML's C loader, in the same process.
+``--peers``: Redocly CLI's ``lint`` given every document at once (one process; its number
+includes its start-up, timed on its own with ``--help``). Jentic's runner has no validator, and
+arazzo-exec's ``validate`` takes one file per process and runs Redocly's lint underneath, so
+neither has a documents-per-second figure to compare.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,18 +77,83 @@ def report(paths: list[Path], passes: list[tuple[list[float], int, int]]) -> lis
     return lines
 
 
+def parse_floor(paths: list[Path]) -> float:
+    """Seconds to parse every document with PyYAML's C loader (the median of 3 passes)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def one() -> float:
+        started = time.perf_counter()
+        for path in paths:
+            try:
+                yaml.load(path.read_bytes(), Loader=loader)  # noqa: S506 (a safe loader)
+            except yaml.YAMLError:
+                pass
+        return time.perf_counter() - started
+
+    one()
+    return statistics.median(one() for _ in range(3))
+
+
+def redocly_lint(paths: list[Path]) -> str:
+    """Redocly's ``lint`` over every document in one process, or why it was not timed."""
+    from bench.peers import PEERS, install, peer_env, version
+
+    exe = install(PEERS["redocly"])
+    if isinstance(exe, str):
+        return f"- Redocly CLI: skipped, {exe}"
+    # Redocly gives up on the first document of a version it does not support (2, 1.1.0)
+    declared = re.compile(r"^arazzo:\s*['\"]?1\.0\.", re.M)
+    paths = [p for p in paths if declared.search(p.read_text(errors="replace"))]
+    times, output = {}, ""
+    lint = [str(exe), "lint", *map(str, paths)]
+    for what, argv in (("help", [str(exe), "--help"]), ("lint", lint)):
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(argv, env=peer_env(), capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            return "- Redocly CLI lint: did not finish in 600 s"
+        times[what] = time.perf_counter() - started
+        output = done.stdout + done.stderr
+    checked = output.count(": validated in ")
+    stopped = ""
+    if checked < len(paths):
+        reason = re.search(r"Something went wrong[^\n]*\n+\s*-?\s*([^\n]+)", output)
+        why = reason.group(1).strip() if reason else "no reason printed"
+        stopped = f"; **it stopped after {checked} of {len(paths)} documents** ({why})"
+    work = max(times["lint"] - times["help"], 1e-9)
+    return (
+        f"- peer: Redocly CLI {version(PEERS['redocly'])}, `redocly lint` of the {len(paths)} "
+        f"documents that declare `arazzo: 1.0.x`, in one process: {ms(times['lint'])}, "
+        f"{checked} validated "
+        f"({checked / times['lint']:.0f} documents/s; {checked / work:.0f} without its "
+        f"{ms(times['help'])} start-up){stopped}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=3, help="timed passes after the first")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--peers", action="store_true", help="also time Redocly CLI's lint")
     args = parser.parse_args()
     if not (args.corpus / "MANIFEST.tsv").exists():
         print(f"Skipped: no corpus at {args.corpus}.")
         return
     paths = documents(args.corpus)
     passes = [one_pass(paths) for _ in range(1 + args.passes)]
-    print("\n".join(report(paths, passes)))
+    lines = report(paths, passes)
+    floor = parse_floor(paths)
+    lines.append(
+        f"- floor, parsing alone (PyYAML C loader, same documents): {ms(floor)}, "
+        f"{len(paths) / floor:.0f} documents/s"
+    )
+    if args.peers:
+        lines.append(redocly_lint(paths))
+    print("\n".join(lines))
     argv = [sys.executable, "-m", "bench.validate_corpus", "--passes", str(args.passes)]
+    argv += ["--peers"] * args.peers
     print(f"\nCommand: `{show(argv)}`")
 
 
