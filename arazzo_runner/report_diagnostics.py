@@ -7,19 +7,21 @@ named it) to its diagnostics, and returns the whole output for one of :data:`FOR
   column, the hint, and a summary line;
 * ``json``   one array of diagnostic objects (each with its ``input`` file);
 * ``github`` GitHub Actions workflow commands (``::error file=...,line=...,col=...::...``);
-* ``junit``  JUnit XML, one testcase per validated file, a ``failure`` per error.
+* ``junit``  JUnit XML, one testcase per validated file; a file with errors (with ``strict``,
+  warnings too) has one ``failure`` listing them all, other diagnostics go to ``system-out``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from .diagnostics import Diagnostic, Severity
 
-__all__ = ["FORMATS", "Results", "render", "summary"]
+__all__ = ["FORMATS", "Results", "render", "summary", "xml_safe"]
 
 Results = Mapping[str, Sequence[Diagnostic]]
 
@@ -55,7 +57,7 @@ def summary(results: Results) -> str:
     return f"{errors} error(s), {warnings} warning(s) in {files} {noun}"
 
 
-def render_text(results: Results) -> str:
+def render_text(results: Results, strict: bool = False) -> str:
     cache: dict[str, list[str]] = {}
     out: list[str] = []
     for diagnostics in results.values():
@@ -70,7 +72,7 @@ def render_text(results: Results) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_json(results: Results) -> str:
+def render_json(results: Results, strict: bool = False) -> str:
     items = [{"input": name, **d.to_dict()} for name, ds in results.items() for d in ds]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
@@ -83,7 +85,7 @@ def _github_escape(text: str, *, prop: bool = False) -> str:
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render_github(results: Results) -> str:
+def render_github(results: Results, strict: bool = False) -> str:
     out: list[str] = []
     for diagnostics in results.values():
         for d in diagnostics:
@@ -95,36 +97,49 @@ def render_github(results: Results) -> str:
     return "\n".join(out) + "\n"
 
 
-def _testcase(name: str, diagnostics: Sequence[Diagnostic]) -> list[str]:
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-    head = f'  <testcase classname="arazzo.validate" name={quoteattr(name)}'
-    if not errors:
-        return [head + "/>"]
-    lines = [head + ">"]
-    for d in errors:
-        text = f"{d.file}:{d.line}:{d.column}: {d.message}" + (f" ({d.hint})" if d.hint else "")
-        lines.append(
-            f"    <failure type={quoteattr(d.code)} message={quoteattr(d.message)}>"
-            f"{escape(text)}</failure>"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot hold (NUL, most C0 controls) as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _located(d: Diagnostic) -> str:
+    text = f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.message}"
+    return text + (f" ({d.hint})" if d.hint else "")
+
+
+def _testcase(suite: ET.Element, name: str, found: Sequence[Diagnostic], strict: bool) -> bool:
+    """One testcase; True when it failed. One ``failure`` (strict JUnit consumers accept no
+    more) carries the first failing diagnostic as ``type``/``message`` and all of them as text;
+    warnings that do not fail are listed in ``system-out``."""
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    bad = [d for d in found if d.severity in failing]
+    case = ET.SubElement(suite, "testcase", classname="arazzo.validate", name=xml_safe(name))
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        failure = ET.SubElement(
+            case, "failure", type=xml_safe(bad[0].code), message=xml_safe(bad[0].message + more)
         )
-    lines.append("  </testcase>")
-    return lines
+        failure.text = xml_safe("\n".join(_located(d) for d in bad))
+    rest = [d for d in found if d not in bad]
+    if rest:
+        ET.SubElement(case, "system-out").text = xml_safe("\n".join(map(_located, rest)) + "\n")
+    return bool(bad)
 
 
-def render_junit(results: Results) -> str:
-    failures = sum(any(d.severity is Severity.ERROR for d in ds) for ds in results.values())
-    out = ['<?xml version="1.0" encoding="UTF-8"?>']
-    out.append(
-        f'<testsuite name="arazzo validate" tests="{len(results)}" failures="{failures}" '
-        'errors="0">'
-    )
-    for name, diagnostics in results.items():
-        out.extend(_testcase(name, diagnostics))
-    out.append("</testsuite>")
-    return "\n".join(out) + "\n"
+def render_junit(results: Results, strict: bool = False) -> str:
+    """One ``testsuite``, a testcase per validated file; with ``strict`` warnings fail too."""
+    suite = ET.Element("testsuite", name="arazzo validate", tests=str(len(results)))
+    failures = sum(_testcase(suite, name, ds, strict) for name, ds in results.items())
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, "unicode") + "\n"
 
 
-FORMATS: Mapping[str, Callable[[Results], str]] = {
+FORMATS: Mapping[str, Callable[[Results, bool], str]] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
@@ -132,6 +147,6 @@ FORMATS: Mapping[str, Callable[[Results], str]] = {
 }
 
 
-def render(fmt: str, results: Results) -> str:
-    """The whole output of ``arazzo validate --format fmt``."""
-    return FORMATS[fmt](results)
+def render(fmt: str, results: Results, *, strict: bool = False) -> str:
+    """The whole output of ``arazzo validate --format fmt`` (``strict``: warnings fail)."""
+    return FORMATS[fmt](results, strict)

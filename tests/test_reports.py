@@ -263,3 +263,63 @@ def test_the_har_check_finds_missing_fields() -> None:
     assert check_har({"log": {"version": "1.1", "creator": {}, "entries": [{}]}}) != []
     problems = check_har({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}}})
     assert problems == ["log: log has no entries"]
+
+
+# -- arazzo validate --format junit --------------------------------------------------------------
+
+
+
+def _validate_junit(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> Any:
+    code, out, _ = run_cli(capsys, "validate", "--format", "junit", *args)
+    report = tmp_path / "validate.xml"
+    report.write_text(out)
+    return code, JUnitXml.fromfile(str(report))
+
+
+def _remote_source_doc(tmp_path: Path) -> str:
+    doc = Path(CRITERIA).read_text()
+    doc = doc.replace("../openapi/criteria.openapi.yaml", "https://example.invalid/criteria.yaml")
+    path = tmp_path / "remote.arazzo.yaml"
+    path.write_text(doc)
+    return str(path)
+
+
+def test_validate_junit_is_read_by_junitparser(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.arazzo.yaml"
+    broken.write_text("arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: []\n")
+    code, xml = _validate_junit(capsys, tmp_path, str(broken), CRITERIA)
+    assert code == 2
+    (suite,) = list(xml)
+    cases = {case.name: case for case in suite}
+    assert list(cases) == [str(broken), CRITERIA]
+    (failure,) = cases[str(broken)].result  # one failure element, listing every error
+    assert isinstance(failure, Failure)
+    assert failure.message.endswith("more)") and failure.text.count(f"{broken}:") >= 2
+    assert failure.type in failure.text.splitlines()[0]
+    assert cases[CRITERIA].is_passed
+    assert (suite.tests, suite.failures) == (2, 1)
+
+
+def test_validate_junit_strict_fails_on_warnings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    remote = _remote_source_doc(tmp_path)
+    code, xml = _validate_junit(capsys, tmp_path, "--offline", remote)
+    ((case,),) = [list(suite) for suite in xml]
+    assert code == 0 and case.is_passed and "warning" in case.system_out
+    code, xml = _validate_junit(capsys, tmp_path, "--offline", "--strict", remote)
+    ((case,),) = [list(suite) for suite in xml]
+    assert code == 2 and isinstance(case.result[0], Failure)
+    assert "warning" in case.result[0].text
+
+
+def test_junit_text_never_holds_characters_xml_forbids(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    odd = str(tmp_path / "bell\x07name.arazzo.yaml")
+    code, xml = _validate_junit(capsys, tmp_path, odd)
+    assert code == 2
+    ((case,),) = [list(suite) for suite in xml]
+    assert case.name == odd.replace("\x07", "\ufffd")

@@ -36,7 +36,7 @@ def _fails(diagnostics: list[Diagnostic], strict: bool) -> bool:
 def command(files: tuple[str, ...], fmt: str, offline: bool, strict: bool) -> None:
     """Check Arazzo files: structure, references, operations, expressions."""
     results = {name: validate_path(name, offline=offline) for name in files}
-    click.echo(render(fmt, results), nl=False)
+    click.echo(render(fmt, results, strict=strict), nl=False)
     failed = [name for name, diagnostics in results.items() if _fails(diagnostics, strict)]
     if failed:
         listed = ", ".join(failed)

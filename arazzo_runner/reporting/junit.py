@@ -13,24 +13,16 @@ file. Text is redacted, and characters XML 1.0 cannot hold are replaced by U+FFF
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from ..redact import Redactor
+from ..report_diagnostics import xml_safe
 from ..results import RunResult
 from .outcome import Outcome
 from .text import step_lines
 
-__all__ = ["render_junit", "xml_safe"]
-
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` with every character XML 1.0 forbids (NUL, most C0 controls) as U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
-
+__all__ = ["render_junit"]
 
 def _seconds(ms: float) -> str:
     return f"{ms / 1000:.3f}"
