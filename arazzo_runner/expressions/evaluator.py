@@ -14,6 +14,7 @@ Semantics (notes C4, C6, R10; documented choices marked [impl]):
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import re
@@ -243,5 +244,16 @@ class Condition:
 
 
 def compile_condition(text: str) -> Condition:
-    """Parse and compile a simple condition; raises :class:`ExpressionError` on bad syntax."""
+    """Parse and compile a simple condition; raises :class:`ExpressionError` on bad syntax.
+
+    A :class:`Condition` is immutable, so one text is compiled once per process (validation,
+    then every run of the document, share it); errors are raised afresh each time.
+    """
+    if isinstance(text, str):
+        return _compile_condition(text)
+    return Condition(text, parse_condition(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_condition(text: str) -> Condition:
     return Condition(text, parse_condition(text))

@@ -17,6 +17,7 @@ Rules (notes R7-R9, Arazzo #437):
 
 from __future__ import annotations
 
+import functools
 import json
 import string
 from collections.abc import Mapping
@@ -181,7 +182,9 @@ def _names_root(text: str) -> bool:
     return word[:end] in ROOTS
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile_string(text: str) -> CompiledValue:
+    # Compiled values are immutable: one text compiles once per process (errors each time).
     if text.startswith("$"):
         try:
             return ExpressionValue(parse_expression(text))
