@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -22,7 +23,7 @@ def command(description: str, port: int) -> int:
 
     Requests are validated against the description (422 with a `detail` list when they do not
     match); answers are the lowest 2xx response's example, or data generated from its schema.
-    Runs until Ctrl-C.
+    Runs until Ctrl-C (or SIGTERM), then stops the servers and exits 0.
     """
     from ..mock import load_indexes, serve_indexes
 
@@ -31,14 +32,17 @@ def command(description: str, port: int) -> int:
         click.echo("nothing to mock: no OpenAPI source description", err=True)
         return 2
     stop = threading.Event()
-    with serve_indexes(indexes, port=port) as urls:
-        for name, url in urls.items():
-            click.echo(f"{name} -> {url}")
-        click.echo("serving; press Ctrl-C to stop", err=True)
-        try:
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        with serve_indexes(indexes, port=port) as urls:
+            for name, url in urls.items():
+                click.echo(f"{name} -> {url}")
+            click.echo("serving; press Ctrl-C to stop", err=True)
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how this command ends; the servers are stopped on the way out
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     click.echo("stopped", err=True)
     return 0

@@ -145,6 +145,6 @@ def load_indexes(path: str) -> dict[str, OpenAPIIndex]:
     index, diagnostics = load_openapi(located, url, fetcher.fetch)
     errors = [d for d in diagnostics if d.severity.name == "ERROR"]
     if errors:
-        raise SourceError(f"{path}: {errors[0].message}", file=path, line=errors[0].line)
+        raise SourceError(errors[0].message, file=path, line=errors[0].line)
     name = url.rstrip("/").rsplit("/", 1)[-1]
     return {name: index}
