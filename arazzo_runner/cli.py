@@ -14,12 +14,16 @@ the command reports what it has) and only the exit code differs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import re
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -103,14 +107,71 @@ class _SignalGuard:
         return 128 + signal.SIGTERM if code == 130 and self.terminated else code
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Control characters (but newline and tab) as ``\\xNN`` text."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class _SafeText(io.TextIOBase):
+    """A text stream that shows control characters instead of sending them to the terminal.
+
+    Documents and servers are untrusted: an ``ESC`` sequence in a workflow id, a source URL or
+    an event's data would otherwise reach the terminal (clear the screen, set the title, hide
+    a line). JSON output is unaffected: JSON already escapes them.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(_visible(text))  # bytes raise TypeError: click then treats us as text
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+
+@contextlib.contextmanager
+def _safe_output() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeText(sys.stdout), _SafeText(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``arazzo`` script: always ends the process with the documented code.
 
     Exceptions become one stderr line; a command's integer return value is its exit code.
     SIGINT and SIGTERM both stop the command the same way (open connections are closed, what
-    was already printed stays); the exit code is 130 for SIGINT and 143 for SIGTERM.
+    was already printed stays); the exit code is 130 for SIGINT and 143 for SIGTERM. Control
+    characters in anything printed are shown as ``\\xNN`` (see :class:`_SafeText`).
     """
-    with _SignalGuard() as guard:
+    with _SignalGuard() as guard, _safe_output():
         code = _run(argv)
     sys.exit(guard.code(code))
 

@@ -9,6 +9,14 @@ directory ``v4 - Hunt Valley``.
 document (or the error it gave) by absolute URL without the fragment, so a cycle of ``arazzo``
 sources reads every file once. Remote reads are bounded in size and time, and can be switched
 off (``offline=True``, the CLI's ``--offline``).
+
+Local files are confined (``confine=True``, the default), because a workflow from someone
+else's repository must not read the rest of the machine (``file:///etc/passwd`` or
+``../../.aws/credentials`` as a source would put the file's lines into code frames and logs).
+The first document a fetcher reads is the *origin*: when it lies inside a git work tree (an
+ancestor holds ``.git``), every local file must resolve, symlinks followed, inside that tree;
+when the origin was fetched over http(s), no local file may be read at all. Outside any
+repository local files are not confined.
 """
 
 from __future__ import annotations
@@ -94,8 +102,12 @@ class Fetcher:
         timeout: float = 10.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
         client: httpx.Client | None = None,
+        confine: bool = True,
     ) -> None:
         self.offline = offline
+        self.confine = confine
+        self._origin: str | None = None
+        self._repository: Path | None = None
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._client = client
@@ -107,6 +119,7 @@ class Fetcher:
         cached = self._cache.get(key)
         if cached is None:
             try:
+                self._guard(key)
                 cached = self._load(key, written=url)
             except (SourceError, YamlError) as exc:
                 cached = exc
@@ -125,6 +138,31 @@ class Fetcher:
             raise SourceError(
                 f"{exc.message} (`{ref}` resolved against {base_url})", file=exc.file, hint=hint
             ) from exc
+
+    def _guard(self, url: str) -> None:
+        """Refuse a local file outside the origin's repository (see the module docstring)."""
+        if not self.confine:
+            return
+        is_file = urlsplit(url).scheme.lower() == "file"
+        if self._origin is None:
+            self._origin = url
+            self._repository = _repository_of(url_to_path(url)) if is_file else None
+            return
+        if not is_file:
+            return
+        if urlsplit(self._origin).scheme.lower() in _REMOTE:
+            raise SourceError(
+                f"{url}: a document fetched from {self._origin} cannot read local files",
+                file=url,
+                hint="download the documents and run the local copy",
+            )
+        path = url_to_path(url).resolve()
+        if self._repository is not None and not path.is_relative_to(self._repository):
+            raise SourceError(
+                f"{path} is outside the repository {self._repository} of the workflow",
+                file=str(path),
+                hint="local sources must stay inside the workflow's repository; copy it there",
+            )
 
     def _load(self, url: str, *, written: str) -> LocatedDocument:
         scheme = urlsplit(url).scheme.lower()
@@ -203,3 +241,12 @@ class Fetcher:
             file=url,
             hint="download it and point `url` at a local copy, or raise the limit",
         )
+
+
+def _repository_of(path: Path) -> Path | None:
+    """The git work tree that holds ``path`` (symlinks resolved), or None."""
+    here = path.resolve().parent
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None

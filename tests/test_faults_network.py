@@ -378,6 +378,13 @@ FAULTS = [
         "max_event_bytes=16777216",
     ),
     Fault(
+        "handover-escape-sequence-in-data",
+        [[sse_head(), b"data: \x1b]0;pwned\x07\x1b[2J\n\n"]],
+        ("-w", "handover", "--stream"),
+        0,
+        "message: \\x1b]0;pwned\\x07",  # shown, not obeyed, by the terminal
+    ),
+    Fault(
         "handover-gzip-and-invalid-utf8",
         [[sse_head(("Content-Encoding", "gzip")), *_gzip_events(b"data: a\xffb\n\n")]],
         ("-w", "handover", "--stream"),
@@ -409,7 +416,7 @@ def test_network_fault(workflow: str, fault: Fault) -> None:
         done = arazzo_run(workflow, server.url if server else _refused_url(), *fault.args)
         assert done.code == fault.code, done.text
         assert fault.fragment in done.text
-        assert "Traceback" not in done.text
+        assert "Traceback" not in done.text and "\x1b" not in done.text
         if server is not None and fault.connections_made is not None:
             assert server.connections == fault.connections_made
         if fault.output is not None:

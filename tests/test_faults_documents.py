@@ -1,0 +1,329 @@
+"""Document faults through the real ``arazzo`` process: hostile or broken files fail fast, clearly.
+
+Each row of :data:`FAULTS` writes files into a fresh directory, runs ``arazzo validate`` and
+``arazzo run`` on the root file in a subprocess (``timeout`` is only a hang guard) and checks
+the exit code, a fragment of the message, and that no traceback escaped. The loader's own unit
+tests (test_loader.py, test_sources.py) cover the pieces; here the whole command is the unit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from tests.support.asgi_server import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+HANG_GUARD = 60.0
+MIB = 1024 * 1024
+
+OPENAPI = """\
+openapi: 3.1.0
+info: {title: t, version: '1'}
+servers: [{url: 'http://127.0.0.1:9'}]
+paths:
+  /json:
+    get:
+      operationId: getJson
+      responses: {'200': {description: ok}}
+"""
+
+
+def arazzo_doc(source: str = "./api.openapi.yaml", steps: int = 1, extra: str = "") -> str:
+    body = "".join(f"      - stepId: s{n}\n        operationId: getJson\n" for n in range(steps))
+    return (
+        "arazzo: 1.0.1\n"
+        "info: {title: t, version: '1'}\n"
+        "sourceDescriptions:\n"
+        f"  - {{name: api, url: '{source}', type: openapi}}\n"
+        f"{extra}"
+        "workflows:\n"
+        "  - workflowId: w\n"
+        "    steps:\n"
+        f"{body}"
+    )
+
+
+def _alias_bomb() -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, 10):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def _block_nesting(depth: int) -> str:
+    return "".join(f"{'  ' * n}k{n}:\n" for n in range(depth)) + f"{'  ' * depth}leaf: 1\n"
+
+
+Files = Mapping[str, str | bytes | None]  # None: a directory
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    files: Files
+    validate: tuple[int, str]  # exit code, message fragment
+    run: tuple[int, str] | None = None  # None: the same as validate
+    root: str = "doc.arazzo.yaml"
+
+
+FAULTS = [
+    Fault("alias-bomb", {"doc.arazzo.yaml": _alias_bomb()}, (2, "a YAML alias bomb?")),
+    Fault("recursive-alias", {"doc.arazzo.yaml": "a: &a [*a]\n"}, (2, "recursive alias *a")),
+    Fault(
+        "deep-flow-nesting",
+        {"doc.arazzo.yaml": "arazzo: " + "[" * 100_000 + "]" * 100_000 + "\n"},
+        (2, "nesting depth"),
+    ),
+    Fault(
+        "deep-flow-mapping",
+        {"doc.arazzo.yaml": "x: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"},
+        (2, "nesting deeper than 256 levels"),
+    ),
+    Fault(
+        "deep-block-nesting",
+        {"doc.arazzo.yaml": _block_nesting(300)},
+        (2, "nesting deeper than 256 levels"),
+    ),
+    Fault(
+        "document-over-the-size-limit",
+        {"doc.arazzo.yaml": arazzo_doc() + "#" * (17 * MIB) + "\n"},
+        (2, "over the 16777216-byte limit"),
+    ),
+    Fault(
+        "latin-1-text",
+        {"doc.arazzo.yaml": "arazzo: 1.0.1\ninfo: {title: caf\xe9}\n".encode("latin-1")},
+        (2, "text is not valid UTF-8"),
+    ),
+    Fault(
+        "binary-file",
+        {"doc.arazzo.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"},
+        (2, "this is a binary file, not YAML or JSON text"),
+    ),
+    Fault(
+        "utf-16-text",
+        {"doc.arazzo.yaml": "arazzo: 1.0.1\n".encode("utf-16")},
+        (2, "binary file"),
+    ),
+    Fault(
+        "directory",
+        {"doc.arazzo.yaml": None},
+        (2, "is a directory, not a file"),
+        (2, "no Arazzo file in this folder"),
+    ),
+    Fault("missing-file", {}, (2, "file not found")),
+    Fault("empty-file", {"doc.arazzo.yaml": ""}, (2, "must be an object, not null")),
+    Fault(
+        "duplicate-keys",
+        {"doc.arazzo.yaml": "arazzo: 1.0.1\ninfo: {title: a}\ninfo: {title: b}\n"},
+        (2, "duplicate key 'info'"),
+    ),
+    Fault(
+        "python-tag",
+        {"doc.arazzo.yaml": 'arazzo: !!python/object/apply:os.system ["echo pwned"]\n'},
+        (2, "unsupported YAML tag"),
+    ),
+    Fault(
+        "raw-control-character",
+        {"doc.arazzo.yaml": "arazzo: 1.0.1\ninfo: {title: \x1b[2J}\n"},
+        (2, "control characters are not allowed"),
+    ),
+    # -- sources: validation warns (its checks are skipped), a run cannot use the operation ---
+    Fault(
+        "source-over-the-size-limit",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": OPENAPI + "#" * (17 * MIB)},
+        (0, "over the 16777216-byte limit"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "binary-source",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": b"\x00\x01\x02\x03"},
+        (0, "this is a binary file"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "source-is-a-directory",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": None},
+        (0, "is a directory, not a file"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "source-alias-bomb",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": _alias_bomb()},
+        (0, "a YAML alias bomb?"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "source-other-scheme",
+        {"doc.arazzo.yaml": arazzo_doc("ftp://example.com/api.yaml")},
+        (0, "unsupported URL scheme `ftp:`"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "remote-source-offline",
+        {"doc.arazzo.yaml": arazzo_doc("https://example.com/api.yaml")},
+        (0, "remote sources are disabled (--offline)"),
+        (1, "operation getJson cannot be used"),
+    ),
+    Fault(
+        "source-cycle",
+        {
+            "doc.arazzo.yaml": arazzo_doc(
+                extra="  - {name: other, url: ./other.arazzo.yaml, type: arazzo}\n"
+            ),
+            "api.openapi.yaml": OPENAPI,
+            "other.arazzo.yaml": arazzo_doc(
+                extra="  - {name: back, url: ./doc.arazzo.yaml, type: arazzo}\n"
+            ),
+        },
+        (0, "ok: 1 file valid"),
+        (3, "could not connect to 127.0.0.1:9"),  # it loaded, then ran into the closed port
+    ),
+    Fault(
+        "thousands-of-steps",
+        {"doc.arazzo.yaml": arazzo_doc(steps=5000), "api.openapi.yaml": OPENAPI},
+        (0, "ok: 1 file valid"),
+        (3, "could not connect to 127.0.0.1:9"),
+    ),
+]
+
+
+def write(folder: Path, files: Files) -> None:
+    for name, content in files.items():
+        path = folder / name
+        if content is None:
+            path.mkdir()
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Done:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def arazzo(*args: str, cwd: Path | None = None) -> Done:
+    done = subprocess.run(
+        [PYTHON, "-m", "arazzo_runner", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+COMMANDS: dict[str, Callable[[str], tuple[str, ...]]] = {
+    "validate": lambda path: ("validate", path, "--offline"),
+    "run": lambda path: ("run", path, "--offline", "-S", "api=http://127.0.0.1:9"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_document_fault(tmp_path: Path, fault: Fault, command: str) -> None:
+    write(tmp_path, fault.files)
+    code, fragment = fault.validate if command == "validate" or fault.run is None else fault.run
+    done = arazzo(*COMMANDS[command](str(tmp_path / fault.root)))
+    assert done.code == code, done.text[:2000]
+    assert fragment in done.text
+    assert "Traceback" not in done.text
+
+
+# -- terminal safety ---------------------------------------------------------------------------
+
+
+def test_escape_sequences_from_a_document_never_reach_the_terminal(tmp_path: Path) -> None:
+    """An OSC sequence (set the terminal title) survives click's ANSI filter; we show it."""
+    doc = arazzo_doc().replace("workflowId: w", 'workflowId: "w\\e]0;t\\a"')
+    doc = doc.replace("url: './api.openapi.yaml'", 'url: "./x\\e]0;pwned\\a.yaml"')
+    write(tmp_path, {"doc.arazzo.yaml": doc})
+    for args in (("validate",), ("list",), ("run", "-S", "api=http://127.0.0.1:9")):
+        done = arazzo(*args, str(tmp_path / "doc.arazzo.yaml"))
+        assert "Traceback" not in done.text
+        assert "\x1b" not in done.text and "\x07" not in done.text, args
+    assert "\\x1b]0;pwned\\x07" in arazzo("validate", str(tmp_path / "doc.arazzo.yaml")).text
+
+
+def test_json_output_keeps_the_exact_text(tmp_path: Path) -> None:
+    doc = arazzo_doc().replace("workflowId: w", 'workflowId: "w\\e]0;t\\a"')
+    write(tmp_path, {"doc.arazzo.yaml": doc, "api.openapi.yaml": OPENAPI})
+    done = arazzo("list", str(tmp_path / "doc.arazzo.yaml"), "--json")
+    assert done.code == 0, done.text
+    assert '"w\\u001b]0;t\\u0007"' in done.out  # JSON escapes it; nothing is lost
+
+
+# -- local sources stay inside the workflow's repository -----------------------------------------
+
+
+@pytest.fixture()
+def repository(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "workflows").mkdir()
+    (repo / "openapi").mkdir()
+    (repo / "openapi" / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    (tmp_path / "outside.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "fragment"),
+    [
+        ("../openapi/api.openapi.yaml", 0, "ok: 1 file valid"),
+        ("../../outside.openapi.yaml", 0, "outside the repository"),
+        ("file:///etc/passwd", 0, "outside the repository"),
+        ("../openapi/link.openapi.yaml", 0, "outside the repository"),  # a symlink out
+    ],
+    ids=["inside", "dot-dot-out", "absolute-file-url", "symlink-out"],
+)
+def test_local_sources_are_confined_to_the_repository(
+    repository: Path, source: str, code: int, fragment: str
+) -> None:
+    link = repository / "openapi" / "link.openapi.yaml"
+    link.symlink_to(repository.parent / "outside.openapi.yaml")
+    doc = repository / "workflows" / "doc.arazzo.yaml"
+    doc.write_text(arazzo_doc(source), encoding="utf-8")
+    done = arazzo("validate", str(doc), "--offline")
+    assert done.code == code, done.text
+    assert fragment in done.text
+    assert "root:" not in done.text  # no line of /etc/passwd in a code frame
+
+
+@pytest.fixture()
+def remote_documents(tmp_path: Path) -> Iterator[str]:
+    local = tmp_path / "local.openapi.yaml"
+    local.write_text(OPENAPI, encoding="utf-8")
+
+    async def document(request: Request) -> Response:
+        return PlainTextResponse(arazzo_doc(local.as_uri()), media_type="application/yaml")
+
+    with serve(Starlette(routes=[Route("/doc.arazzo.yaml", document)])) as url:
+        yield url
+
+
+def test_a_remote_document_cannot_read_local_files(remote_documents: str) -> None:
+    done = arazzo("validate", remote_documents + "/doc.arazzo.yaml")
+    assert done.code == 0, done.text  # the source is skipped with a warning
+    assert "cannot read local files" in done.text
