@@ -20,10 +20,8 @@ from typing import Any
 
 import pytest
 
+from . import ArazzoError, InputError, Runner, RunResult, StepResult, ValidationFailed
 from ._pytest_options import SETTINGS, Settings, inputs_file, read_inputs_file
-from .errors import ArazzoError, InputError, ValidationFailed
-from .results import RunResult, StepResult
-from .runner import Runner
 
 _TOP_LEVEL_ARAZZO = re.compile(r"""^(["']?)arazzo\1[ \t]*:""", re.MULTILINE)
 _SNIFF_BYTES = 64 * 1024

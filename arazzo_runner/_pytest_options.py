@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .errors import InputError
+from . import InputError
 
 INPUT_SUFFIXES = (".inputs.yaml", ".inputs.yml", ".inputs.json")
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -173,7 +173,10 @@ def inputs_file(path: Path) -> Path | None:
 
 
 def read_inputs_file(path: Path) -> dict[str, dict[str, Any]]:
-    """``{workflowId: {name: value}}`` from an inputs file (YAML 1.2 or JSON)."""
+    """``{workflowId: {name: value}}`` from an inputs file (YAML 1.2 or JSON, located errors).
+
+    The one import below the facade: the located YAML 1.2 reader has no public name.
+    """
     from ._yaml import load_file
 
     located = load_file(path)

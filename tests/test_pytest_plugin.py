@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from arazzo_runner._pytest_items import is_arazzo_file
+from arazzo_runner._pytest_options import inputs_file, matches
 from tests.support.apps import make_petstore_app
 from tests.support.asgi_server import serve
 
@@ -82,6 +84,20 @@ def test_pets(arazzo):
 """
 
 
+ASYNC_HAND_WRITTEN = """\
+import pytest
+
+
+@pytest.mark.anyio
+async def test_pets_async(arazzo):
+    result = await arazzo.arun(
+        "workflows/petstore.arazzo.yaml",
+        inputs={"username": "alice", "password": "wonderland"},
+    )
+    assert result.passed, result.explain()
+"""
+
+
 @pytest.fixture(scope="module")
 def petstore() -> Iterator[str]:
     with serve(make_petstore_app()) as url:
@@ -123,6 +139,51 @@ GOOD_INPUTS = [
 
 def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("name", "globs", "wanted"),
+    [
+        ("workflows/a.arazzo.yaml", ["*.arazzo.yaml"], True),
+        ("deep/er/a.arazzo.yaml", ["*.arazzo.yaml"], True),
+        ("a.yaml", ["*.arazzo.yaml"], False),
+        ("workflows/a.yaml", ["workflows/*.yaml"], True),
+        ("tests/workflows/a.yaml", ["workflows/*.yaml"], False),
+        ("tests/workflows/a.yaml", ["**/workflows/*.yaml"], True),
+        ("workflows/a.yaml", ["**/workflows/*.yaml"], True),
+        ("workflows/a.arazzo.inputs.yaml", ["workflows/*.yaml"], False),
+        ("workflows/a.txt", ["workflows/*"], False),
+        ("workflows/a.yaml", [], False),
+    ],
+)
+def test_globs(name: str, globs: list[str], wanted: bool) -> None:
+    assert matches(Path("/p") / name, Path("/p"), globs) is wanted
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "wanted"),
+    [
+        ("a.yaml", "# comment\narazzo: 1.0.1\n", True),
+        ("a.yaml", "---\n'arazzo': 1.0.1\n", True),
+        ("a.yaml", "meta:\n  arazzo: 1.0.1\n", False),
+        ("a.yml", "openapi: 3.1.0\n", False),
+        ("a.json", '{"info": {}, "arazzo": "1.0.1"}', True),
+        ("a.json", '{"info": {"arazzo": "1.0.1"}}', False),
+        ("a.json", '{"arazzo": "1.0.1",', True),  # broken JSON: the loader reports where
+    ],
+)
+def test_only_files_with_a_top_level_arazzo_key(
+    tmp_path: Path, name: str, text: str, wanted: bool
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert is_arazzo_file(path) is wanted
+
+
+def test_inputs_file_is_named_after_the_workflow_file(tmp_path: Path) -> None:
+    assert inputs_file(tmp_path / "pets.arazzo.yaml") is None
+    (tmp_path / "pets.arazzo.inputs.json").write_text("{}", encoding="utf-8")
+    assert inputs_file(tmp_path / "pets.arazzo.yaml") == tmp_path / "pets.arazzo.inputs.json"
 
 
 def test_the_plugin_is_registered_under_pytest11() -> None:
@@ -246,6 +307,12 @@ def test_invalid_document_is_a_collection_error_with_file_and_line(
 def test_fixture_hands_a_configured_runner(project: pytest.Pytester, petstore: str) -> None:
     project.makepyfile(test_hand=HAND_WRITTEN)
     result = project.runpytest("test_hand.py", *server_args(petstore))
+    result.assert_outcomes(passed=1)
+
+
+def test_fixture_in_an_async_test(project: pytest.Pytester, petstore: str) -> None:
+    project.makepyfile(test_hand_async=ASYNC_HAND_WRITTEN)
+    result = project.runpytest("test_hand_async.py", *server_args(petstore))
     result.assert_outcomes(passed=1)
 
 
