@@ -346,3 +346,28 @@ def test_run_mock_fails_clearly_where_examples_cannot_satisfy_the_workflow() -> 
     assert "FAIL login-list-get/getPet" in done.stdout
     assert done.stderr.startswith("error: step getPet failed:")
     assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_during_run_mock_stops_the_stream_and_the_mock(spawn: Spawn) -> None:
+    proc = spawn(
+        arazzo(
+            "run",
+            str(FAL_WORKFLOW),
+            "--mock",
+            "--stream",
+            "-i",
+            "modelOwner=fal-ai",
+            "-i",
+            "modelName=any-llm",
+            "-i",
+            "input={}",
+        )
+    )
+    first = proc.out.next()
+    assert first is not None and first.startswith("[openStream] #1 event:")
+    proc.process.send_signal(signal.SIGINT)
+    assert proc.process.wait(timeout=TIMEOUT) == 130
+    errors = proc.err.rest()
+    assert errors and errors[-1].startswith("interrupted after ")
+    assert not any("Traceback" in line for line in errors)
+    assert not any("passed" in line for line in proc.out.rest())
