@@ -309,3 +309,28 @@ async def test_arun_raises_the_same_errors(petstore: str) -> None:
         await arazzo_runner.arun(PETSTORE, inputs={}, **settings(petstore))
     with pytest.raises(arazzo_runner.ValidationFailed):
         await arazzo_runner.aload(ROOT / "tests" / "data" / "validate" / "goto-missing.arazzo.yaml")
+
+
+def test_known_secrets_are_masked_in_criterion_reasons(petstore: str, tmp_path: Path) -> None:
+    document = tmp_path / "leaky.arazzo.yaml"
+    description = ROOT / "openapi" / "petstore.openapi.yaml"
+    document.write_text(
+        "arazzo: 1.0.1\n"
+        "info: {title: leaky, version: 1.0.0}\n"
+        "sourceDescriptions:\n"
+        f"  - {{name: petstore, url: '{description}', type: openapi}}\n"
+        "workflows:\n"
+        "  - workflowId: leak\n"
+        "    steps:\n"
+        "      - stepId: getPet\n"
+        "        operationId: getPetById\n"
+        "        parameters: [{name: petId, in: path, value: 1}]\n"
+        "        successCriteria:\n"
+        "          - condition: $request.header.X-API-Key == 'something-else'\n",
+        encoding="utf-8",
+    )
+    result = arazzo_runner.run(document, **settings(petstore))
+    step = result.failed_step
+    assert step is not None and step.status_code == 200
+    assert "***" in step.failures[0].reason
+    assert API_KEY["apiKeyAuth"] not in result.explain() + str(result.to_dict())
