@@ -371,3 +371,30 @@ def test_ctrl_c_during_run_mock_stops_the_stream_and_the_mock(spawn: Spawn) -> N
     assert errors and errors[-1].startswith("interrupted after ")
     assert not any("Traceback" in line for line in errors)
     assert not any("passed" in line for line in proc.out.rest())
+
+
+WITHOUT_STARLETTE = (
+    "import sys; sys.modules['starlette'] = None; from arazzo_runner.cli import main; "
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mock", str(FAL_OPENAPI)],
+        ["run", str(FAL_WORKFLOW), "--mock", "-i", "modelOwner=a", "-i", "modelName=b"],
+    ],
+    ids=["mock", "run"],
+)
+def test_without_the_mock_extra_the_error_says_what_to_install(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_STARLETTE + f"main({args!r})"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "needs the mock extra" in done.stderr and "arazzo-runner[mock]" in done.stderr
+    assert "Traceback" not in done.stderr

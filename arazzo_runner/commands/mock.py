@@ -7,6 +7,8 @@ import threading
 
 import click
 
+from ..errors import InputError
+
 
 @click.command("mock")
 @click.argument("description", metavar="DESCRIPTION")
@@ -25,8 +27,13 @@ def command(description: str, port: int) -> int:
     match); answers are the lowest 2xx response's example, or data generated from its schema.
     Runs until Ctrl-C (or SIGTERM), then stops the servers and exits 0.
     """
-    from ..mock import load_indexes, serve_indexes
-
+    try:
+        from ..mock import load_indexes, serve_indexes
+    except ImportError as exc:
+        raise InputError(
+            f"arazzo mock needs the mock extra ({exc.name} is not installed)",
+            hint="pip install 'arazzo-runner[mock]'",
+        ) from exc
     indexes = load_indexes(description)
     if not indexes:
         click.echo("nothing to mock: no OpenAPI source description", err=True)
