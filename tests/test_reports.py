@@ -268,7 +268,6 @@ def test_the_har_check_finds_missing_fields() -> None:
 # -- arazzo validate --format junit --------------------------------------------------------------
 
 
-
 def _validate_junit(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> Any:
     code, out, _ = run_cli(capsys, "validate", "--format", "junit", *args)
     report = tmp_path / "validate.xml"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import ArazzoError, InputError
+from ..errors import ArazzoError, InputError, Interrupted
 from ..redact import Redactor
 from ..reporting import Outcome, suite_exit_code
 
@@ -265,6 +265,8 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
         else:
             result = runner.run(file, workflow_id, session.inputs)
     except KeyboardInterrupt:
+        stopped = Interrupted("interrupted before the workflow finished")
+        reports.write([Outcome(file, workflow_id, error=stopped)], many=False)
         return session.interrupted()
     except ArazzoError as exc:
         reports.write([Outcome(file, workflow_id, error=exc)], many=False)

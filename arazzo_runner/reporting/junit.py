@@ -24,6 +24,7 @@ from .text import step_lines
 
 __all__ = ["render_junit"]
 
+
 def _seconds(ms: float) -> str:
     return f"{ms / 1000:.3f}"
 
