@@ -6,7 +6,8 @@ and says why (notes C10). The rules for each type are on ``docs/criteria.md``:
 
 ========== ==================================================================================
 simple     a condition (:func:`compile_condition`); ``context`` is parsed but not used
-regex      ECMA-262-like search over the context as text (``re`` + ``re.ASCII``)
+regex      ECMA-262-like search over the context as text (``re`` + ``re.ASCII``), bounded in
+           time by :data:`REGEX_SECONDS` (see :mod:`arazzo_runner._regex_worker`)
 jsonpath   RFC 9535 through ``python-jsonpath``; a non-empty node list passes
 xpath      XPath 1.0/2.0/3.0/3.1 through ``elementpath`` over safely parsed XML; the
            effective boolean value decides
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._missing import MISSING as MODEL_MISSING
+from ._regex_worker import RegexTimeout, bounded_search
 from .errors import ExpressionError
 from .expressions import (
     MISSING,
@@ -42,6 +44,7 @@ from .model import Criterion
 __all__ = [
     "COMPILERS",
     "MAX_REGEX_TEXT",
+    "REGEX_SECONDS",
     "CompiledCriterion",
     "CriterionCompiler",
     "CriterionResult",
@@ -50,7 +53,10 @@ __all__ = [
 ]
 
 MAX_REGEX_TEXT = 1024 * 1024
-"""Regex criteria refuse longer context text: Python ``re`` has no timeout (backtracking)."""
+"""Regex criteria refuse longer context text."""
+REGEX_SECONDS = 1.0
+"""A regex search that runs longer fails its criterion: Python ``re`` has no timeout and holds
+the GIL, so patterns that can backtrack run in a helper process that is killed at the bound."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,14 @@ def _as_text(value: Any) -> str | None:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _search(pattern: re.Pattern[str], text: str, backtracks: bool) -> bool:
+    """A pattern without repetition or alternation cannot backtrack badly: search it here;
+    any other runs in the killable helper process of :mod:`arazzo_runner._regex_worker`."""
+    if not backtracks:
+        return pattern.search(text) is not None
+    return bounded_search(pattern, text, REGEX_SECONDS)
+
+
 def compile_regex(criterion: Criterion) -> CompiledCriterion:
     """Search (not full match) the context text for the pattern (C7)."""
     context = _context(criterion)
@@ -221,6 +235,7 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
     except ExpressionError as exc:
         raise _located(exc, criterion, "condition") from None
     where = context.source
+    backtracks = any(char in criterion.condition for char in "*+?{|")
 
     def check(ctx: ExpressionContext) -> CriterionResult:
         value = context.evaluate(ctx)
@@ -234,7 +249,15 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
         if len(text) > MAX_REGEX_TEXT:
             limit = f"the regex limit is {MAX_REGEX_TEXT} characters"
             return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
-        if pattern.search(text):
+        try:
+            found = _search(pattern, text, backtracks)
+        except RegexTimeout:
+            return CriterionResult(
+                False,
+                f"the regex /{criterion.condition}/ ran longer than {REGEX_SECONDS:g} s on"
+                f" {where} and was stopped (catastrophic backtracking?)",
+            )
+        if found:
             return PASSED
         from ._jsonpath import show
 

@@ -81,6 +81,12 @@ workflows:
         operationId: postJson
         requestBody: {contentType: application/json, payload: {n: 1}}
         successCriteria: [{condition: $statusCode == 200}]
+  - workflowId: regex
+    steps:
+      - stepId: fetch
+        operationId: getJson
+        successCriteria:
+          - {context: $response.body, condition: '^(a+)+$', type: regex}
   - workflowId: twice
     steps:
       - stepId: first
@@ -259,6 +265,13 @@ FAULTS = [
         1,
         "x3",
         connections_made=3,
+    ),
+    Fault(
+        "regex-criterion-that-backtracks-forever",
+        [[http_response(body=b"a" * 64 + b"!", headers=[("Content-Type", "text/plain")])]],
+        ("-w", "regex"),
+        1,
+        "ran longer than 1 s on $response.body and was stopped (catastrophic backtracking?)",
     ),
     Fault(
         "gzip-json-body",
