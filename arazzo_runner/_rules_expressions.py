@@ -82,12 +82,14 @@ def _criterion(ctx: RuleContext, criterion: Criterion, site: Site) -> Iterator[D
             yield from check_expression(ctx, context, criterion.pointer + "/context", site)
     checker = _CRITERIA.get(criterion.type)
     if checker is not None:
-        yield from checker(ctx, criterion.condition, pointer, site)
+        yield from checker(ctx, criterion, pointer, site)
 
 
-def _simple(ctx: RuleContext, text: str, pointer: str, site: Site) -> Iterator[Diagnostic]:
+def _simple(
+    ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
     try:
-        condition = compile_condition(text)
+        condition = compile_condition(criterion.condition)
     except ExpressionError as exc:
         yield syntax_diagnostic(ctx, exc, pointer)
         return
@@ -100,7 +102,10 @@ def _simple(ctx: RuleContext, text: str, pointer: str, site: Site) -> Iterator[D
         yield from check_expression(ctx, expression, pointer, site)
 
 
-def _regex(ctx: RuleContext, text: str, pointer: str, site: Site) -> Iterator[Diagnostic]:
+def _regex(
+    ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
+    text = criterion.condition
     try:
         re.compile(text)
     except re.error as exc:
@@ -109,14 +114,35 @@ def _regex(ctx: RuleContext, text: str, pointer: str, site: Site) -> Iterator[Di
         yield ctx.error("regex-syntax", message, pointer, "fix the pattern (Python re syntax)")
 
 
-def _jsonpath(ctx: RuleContext, text: str, pointer: str, site: Site) -> Iterator[Diagnostic]:
+def _jsonpath(
+    ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
+    from ._jsonpath import compile_jsonpath  # only documents with JSONPath pay for the library
+
+    text = criterion.condition
+    try:
+        compile_jsonpath(text, criterion.version)
+    except ExpressionError as exc:
+        yield syntax_diagnostic(ctx, exc, pointer)
+        return
     if "?" not in text and _COMPARISON.search(text):
         message = f"jsonpath condition {text!r} is a comparison, not a JSONPath query"
         hint = "use a filter such as $[?@.status == 'done'] or a simple condition"
         yield ctx.warning("jsonpath-comparison", message, pointer, hint)
 
 
-_CRITERIA = {"simple": _simple, "regex": _regex, "jsonpath": _jsonpath}
+def _xpath(
+    ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
+    from ._xml import compile_xpath  # only documents with XPath pay for elementpath
+
+    try:
+        compile_xpath(criterion.condition, criterion.version)
+    except ExpressionError as exc:
+        yield syntax_diagnostic(ctx, exc, pointer)
+
+
+_CRITERIA = {"simple": _simple, "regex": _regex, "jsonpath": _jsonpath, "xpath": _xpath}
 
 
 def check_expression(
@@ -236,7 +262,8 @@ def _step(ctx: RuleContext, workflow: Workflow, index: int, step: Step) -> Itera
 
 
 def expressions(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """expression-syntax, regex-syntax, unknown-step, unknown-output, unknown-workflow,
+    """expression-syntax (expressions, conditions, JSONPath, XPath), regex-syntax, unknown-step,
+    unknown-output, unknown-workflow,
     unknown-component, unknown-source, forward-reference, and the dialect warnings
     body-dot-path, double-quoted-literal, jsonpath-comparison."""
     for workflow in ctx.doc.workflows:

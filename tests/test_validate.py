@@ -338,3 +338,32 @@ def test_pointer_path_turns_indices_into_ints() -> None:
     data = {"a": [{"b/c": {"0": 1}}]}
     assert pointer_path(data, "/a/0/b~1c/0") == ("a", 0, "b/c", "0")
     assert pointer_path(data, "") == ()
+
+
+def test_jsonpath_and_xpath_criteria_are_compiled_at_validation(tmp_path: Path) -> None:
+    body = """\
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: listPets
+        successCriteria:
+          - condition: $[?@.status == ]
+            context: $response.body
+            type: jsonpath
+          - condition: //pet[@id=
+            context: $response.body
+            type: xpath
+          - condition: $[?@.status == 'ok']
+            context: $response.body
+            type: jsonpath
+          - condition: //pet[@id='1']
+            context: $response.body
+            type: {type: xpath, version: xpath-10}
+"""
+    diagnostics = validate_path(_write(tmp_path, body), offline=True)
+    errors = [d for d in diagnostics if d.code == "expression-syntax"]
+    assert [d.line for d in errors] == [12, 15], [str(d) for d in diagnostics]
+    assert errors[0].message.startswith("invalid JSONPath")
+    assert errors[1].message.startswith("invalid XPath")
+    assert not [d for d in diagnostics if d.severity is Severity.ERROR and d not in errors]
