@@ -3,8 +3,10 @@
 A unique key goes in with ``--auth`` (sent in a header) and another through the environment
 (``ARAZZO_AUTH_QUERYKEY``, sent percent-encoded in the query string). The server echoes both
 back everywhere it can: JSON body, response header, cookie, SSE events, an error body that a
-failed criterion quotes, so every report has a chance to leak them. Then every report file,
-stdout and stderr are searched for the keys and for their percent-encoded and base64 forms.
+failed criterion quotes, so every report has a chance to leak them. A third, an OAuth2 client
+secret, is exchanged at the server's token endpoint for an access token that the runner never
+saw before the run, and the profile answer quotes that token. Then every report file, stdout
+and stderr are searched for all of them and for their percent-encoded and base64 forms.
 """
 
 from __future__ import annotations
@@ -30,13 +32,16 @@ from tests.support.reports import check_har, run_cli
 DOC = str(Path(__file__).parent / "data" / "reports" / "canary.arazzo.yaml")
 HEADER_KEY = f"canary-{uuid.uuid4().hex}"
 QUERY_KEY = f"env/{uuid.uuid4().hex}+c=1"  # '/', '+' and '=' change when percent-encoded
+CLIENT = f"client-id:client-secret-{uuid.uuid4().hex}"
+ACCESS_TOKEN = f"access-{uuid.uuid4().hex}"
 
 
 def _forms(secret: str) -> list[str]:
     return [secret, quote(secret, safe=""), base64.b64encode(secret.encode()).decode()]
 
 
-FORBIDDEN = _forms(HEADER_KEY) + _forms(QUERY_KEY)
+FORBIDDEN = _forms(HEADER_KEY) + _forms(QUERY_KEY) + _forms(CLIENT.split(":")[1])
+FORBIDDEN += _forms(CLIENT) + _forms(ACCESS_TOKEN)
 
 
 def make_canary_app(seen: list[str]) -> Starlette:
@@ -62,9 +67,18 @@ def make_canary_app(seen: list[str]) -> Starlette:
         key = request.headers.get("x-api-key", "")
         return JSONResponse({"detail": f"key {key} refused"}, status_code=403)
 
-    return Starlette(
-        routes=[Route("/whoami", whoami), Route("/events", events), Route("/refuse", refuse)]
-    )
+    async def token(request: Request) -> Response:
+        seen.append(request.headers.get("authorization", ""))
+        return JSONResponse({"access_token": ACCESS_TOKEN, "token_type": "bearer"})
+
+    async def profile(request: Request) -> Response:
+        bearer = request.headers.get("authorization", "")
+        seen.append(bearer)
+        return JSONResponse({"owner": "client-id", "note": f"you sent {bearer}"})
+
+    routes = [Route("/whoami", whoami), Route("/events", events), Route("/refuse", refuse)]
+    routes += [Route("/token", token, methods=["POST"]), Route("/profile", profile)]
+    return Starlette(routes=routes)
 
 
 @pytest.fixture()
@@ -86,10 +100,12 @@ def test_no_secret_in_any_report_stdout_or_stderr(
     seen, url = canary
     reports = {"json": tmp_path / "r.json", "junit": tmp_path / "r.xml", "har": tmp_path / "r.har"}
     common = ["run", DOC, "-S", f"canary={url}", "--auth", f"headerKey={HEADER_KEY}"]
+    common += ["--auth", f"oauth={CLIENT}"]
     files = ["--report-json", str(reports["json"]), "--junit-xml", str(reports["junit"])]
     code, out, err = run_cli(capsys, *common, "--all", *files, "--har", str(reports["har"]))
     assert code == 1  # `refused` fails, with the key in the body its criterion quotes
-    assert seen == [HEADER_KEY, QUERY_KEY]  # the server did get both secrets
+    basic = "Basic " + base64.b64encode(CLIENT.encode()).decode()
+    assert seen == [HEADER_KEY, QUERY_KEY, basic, f"Bearer {ACCESS_TOKEN}"]  # all were sent
     texts = {"stdout": out, "stderr": err}
     texts.update({name: path.read_text(encoding="utf-8") for name, path in reports.items()})
     for where, text in texts.items():
@@ -104,6 +120,9 @@ def test_no_secret_in_any_report_stdout_or_stderr(
     assert check_har(har) == []
     entries = har["log"]["entries"]
     assert "api_key=***" in entries[1]["request"]["url"]
+    token_answer = json.loads(entries[2]["response"]["content"]["text"])
+    assert entries[2]["request"]["url"].endswith("/token") and token_answer["access_token"] == "***"
+    assert json.loads(entries[3]["response"]["content"]["text"])["note"] == "you sent Bearer ***"
     assert [json.loads(e["data"])["key"] for e in entries[1]["_events"]] == ["***"] * 3
     assert entries[0]["response"]["cookies"] == [{"name": "session", "value": "***"}]
     case = [c for suite in JUnitXml.fromfile(str(reports["junit"])) for c in suite][1]
@@ -116,6 +135,7 @@ def test_no_secret_in_human_or_json_output_of_one_workflow(
 ) -> None:
     _, url = canary
     common = ["run", DOC, "-S", f"canary={url}", "--auth", f"headerKey={HEADER_KEY}"]
+    common += ["--auth", f"oauth={CLIENT}"]
     for extra in ([], ["--json"], ["--query", "outputs"]):
         for workflow in ("echo-everywhere", "refused"):
             code, out, err = run_cli(capsys, *common, "-w", workflow, *extra)

@@ -14,11 +14,14 @@ with status 0 and ``_error``.
 the file. Redaction happens when the file is made, with the run's
 :class:`~arazzo_runner.redact.Redactor` (which by then knows every secret the run used):
 credential headers are masked by name (keeping ``Bearer``/``Key``...), cookies always, query
-values by name and by value, and every known secret anywhere in URLs, headers and bodies.
+values by name and by value, and every known secret anywhere in URLs, headers and bodies;
+values that a JSON or form body holds under a credential-like name (an OAuth2 token answer's
+``access_token``, a login's ``password``) become known secrets for the whole file.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -259,8 +262,49 @@ def _entry(entry: _Entry, redactor: Redactor, limit: int) -> dict[str, Any]:
     return data
 
 
+def _learn(data: Any, found: set[str]) -> None:
+    """Collect the string values under credential-like keys, at any depth."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and sensitive_name(str(key)):
+                found.add(value)
+            else:
+                _learn(value, found)
+    elif isinstance(data, list):
+        for item in data:
+            _learn(item, found)
+
+
+def _body_values(body: bytes, content_type: str, found: set[str]) -> None:
+    essence = content_type.split(";", 1)[0].strip().lower()
+    text = body.decode("utf-8", errors="replace")
+    if essence == "application/x-www-form-urlencoded":
+        _learn(dict(parse_qsl(text, keep_blank_values=True)), found)
+    elif essence == "application/json" or essence.endswith("+json"):
+        try:
+            _learn(json.loads(text), found)
+        except ValueError:
+            pass
+
+
+def _with_body_secrets(recorder: HarRecorder, redactor: Redactor) -> Redactor:
+    """The redactor plus every value a body holds under a credential-like name (an OAuth2
+    ``access_token``, a ``password`` sent to log in...), so those are masked everywhere too."""
+    found: set[str] = set()
+    for entry in recorder.entries:
+        if entry.request_body:
+            _body_values(entry.request_body, _header(entry.request_headers, "content-type"), found)
+        pieces = decoded_pieces(entry.pieces, _header(entry.response_headers, "content-encoding"))
+        if pieces and entry.kept >= entry.total:
+            body = b"".join(data for _, data in pieces)
+            _body_values(body, _header(entry.response_headers, "content-type"), found)
+    return Redactor([*redactor.secrets, *found])
+
+
 def render_har(recorder: HarRecorder, redactor: Redactor) -> dict[str, Any]:
-    """The HAR 1.2 document (a dict for ``json.dumps``), every string redacted."""
+    """The HAR 1.2 document (a dict for ``json.dumps``), every string redacted (also every
+    value found in a JSON or form body under a credential-like name)."""
+    redactor = _with_body_secrets(recorder, redactor)
     limit = recorder.max_body_bytes
     return {
         "log": {
