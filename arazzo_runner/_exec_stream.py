@@ -18,7 +18,13 @@ predicate: when it is given and no event met it, the step fails (a truncated str
 
 from __future__ import annotations
 
-__all__ = ["STREAM_EXTENSION", "StreamOutcome", "StreamSpec", "consume", "stream_spec"]
+__all__ = [
+    "STREAM_EXTENSION",
+    "StreamOutcome",
+    "StreamSpec",
+    "consume",
+    "stream_spec",
+]  # the settings themselves live in _stream_spec (validation reads them too)
 
 import json
 import time
@@ -27,20 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._missing import MISSING
-from .errors import DocumentError, RunError, RunTimeout, StreamError
-from .expressions import Condition, ExpressionContext, Message, compile_condition
-from .model import Step
+from ._stream_spec import STREAM_EXTENSION, StreamSpec, stream_spec
+from .errors import RunError, RunTimeout, StreamError
+from .expressions import ExpressionContext, Message
 from .sse import ServerSentEvent
-
-STREAM_EXTENSION = "x-arazzo-stream"
-_KEYS = frozenset({"until", "maxEvents", "timeout"})
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    until: Condition | None = None
-    max_events: int | None = None
-    timeout: float | None = None
 
 
 @dataclass
@@ -49,53 +45,6 @@ class StreamOutcome:
     events: int = 0
     failure: str | None = None
     error: RunError | None = None
-
-
-def _bad(step: Step, problem: str) -> DocumentError:
-    return DocumentError(
-        f"step {step.step_id}: {STREAM_EXTENSION} {problem}",
-        file=step.loc.file,
-        line=step.loc.line,
-        column=step.loc.column,
-        step_id=step.step_id,
-        hint="see docs/streaming-steps.md",
-    )
-
-
-def _positive(step: Step, raw: Mapping[str, Any], key: str, integer: bool) -> Any:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (integer and not isinstance(value, int))
-        or value <= 0
-    ):
-        raise _bad(step, f"{key} must be a positive {'integer' if integer else 'number'}")
-    return value
-
-
-def stream_spec(step: Step) -> StreamSpec | None:
-    """The step's ``x-arazzo-stream`` settings, compiled; None when absent."""
-    raw = step.extensions.get(STREAM_EXTENSION)
-    if raw is None or raw is False:
-        return None
-    if raw is True:
-        return StreamSpec()
-    if not isinstance(raw, Mapping):
-        raise _bad(step, "must be a mapping (until, maxEvents, timeout)")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise _bad(step, f"has unknown keys: {', '.join(map(str, unknown))}")
-    until = raw.get("until")
-    if until is not None and not isinstance(until, str):
-        raise _bad(step, "until must be a condition string")
-    return StreamSpec(
-        until=compile_condition(until) if until else None,
-        max_events=_positive(step, raw, "maxEvents", integer=True),
-        timeout=_positive(step, raw, "timeout", integer=False),
-    )
 
 
 def event_value(event: ServerSentEvent) -> Any:

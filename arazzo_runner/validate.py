@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 from ._rules_context import Rule, RuleContext
 from ._rules_expressions import EXPRESSION_RULES
+from ._rules_extensions import EXTENSION_RULES
 from ._rules_structure import STRUCTURE_RULES
 from ._rules_targets import TARGET_RULES
 from .diagnostics import Diagnostic, sort_diagnostics
@@ -31,7 +32,12 @@ __all__ = ["RULES", "Rule", "RuleContext", "validate_path", "validate_workspace"
 
 _SUPPORTED = re.compile(r"1\.0\.\d+(-.+)?\Z")
 
-RULES: Mapping[str, Rule] = {**STRUCTURE_RULES, **TARGET_RULES, **EXPRESSION_RULES}
+RULES: Mapping[str, Rule] = {
+    **STRUCTURE_RULES,
+    **TARGET_RULES,
+    **EXPRESSION_RULES,
+    **EXTENSION_RULES,
+}
 
 
 def validate_workspace(

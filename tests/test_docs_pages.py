@@ -23,7 +23,7 @@ import click
 import pytest
 import yaml
 
-from arazzo_runner import _exec_stream
+from arazzo_runner import _exec_stream, _stream_spec
 from arazzo_runner.auth import PREFIX_EXTENSION, Credentials, env_var_name, is_fal_scheme
 from arazzo_runner.cli import COMMANDS, cli
 from arazzo_runner.event_stream import AsyncEventStream, EventStream, NotAnEventStream
@@ -198,7 +198,7 @@ def test_stated_bounds_are_the_code_defaults() -> None:
 
 def test_extension_keys_table_is_the_accepted_set() -> None:
     rows = _table("streaming", "| key | value | meaning |")
-    assert {_code(row[0]) for row in rows} == set(_exec_stream._KEYS)
+    assert {_code(row[0]) for row in rows} == set(_stream_spec.KEYS)
 
 
 def test_stream_step_example_validates_and_compiles(tmp_path: Path) -> None:

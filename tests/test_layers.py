@@ -41,6 +41,8 @@ LAYERS: dict[str, int] = {
     "diagnostics": 1,
     # 3 -- criteria and SSE
     "criteria": 3,
+    "_stream_spec": 3,
+    "_regex_worker": 3,
     "_jsonpath": 3,
     "_xml": 3,
     "sse": 3,
@@ -61,6 +63,7 @@ LAYERS: dict[str, int] = {
     "_rules_expressions": 4,
     "_rules_structure": 4,
     "_rules_targets": 4,
+    "_rules_extensions": 4,
     "inputs": 4,
     # 5 -- one step on the wire
     "executor": 5,

@@ -367,3 +367,44 @@ workflows:
     assert errors[0].message.startswith("invalid JSONPath")
     assert errors[1].message.startswith("invalid XPath")
     assert not [d for d in diagnostics if d.severity is Severity.ERROR and d not in errors]
+
+
+@pytest.mark.parametrize(
+    ("setting", "code", "fragment"),
+    [
+        ("{maxEvent: 2}", "stream-extension", "unknown keys: maxEvent"),
+        ("{maxEvents: -1}", "stream-extension", "maxEvents must be a positive integer"),
+        ("{timeout: soon}", "stream-extension", "timeout must be a positive number"),
+        ("[until]", "stream-extension", "must be a mapping"),
+        ("{until: '$response.body#/partial =='}", "expression-syntax", "expected"),
+        ("{until: '$steps.nope.outputs.x == 1'}", "unknown-step", "no step 'nope'"),
+    ],
+)
+def test_stream_extension_is_checked(
+    tmp_path: Path, setting: str, code: str, fragment: str
+) -> None:
+    body = f"""\
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: listPets
+        x-arazzo-stream: {setting}
+"""
+    diagnostics = validate_path(_write(tmp_path, body), offline=True)
+    found = _only(diagnostics, code)
+    assert found.line == 11 and fragment in found.message, str(found)
+    assert found.pointer.startswith("/workflows/0/steps/0/x-arazzo-stream")
+
+
+def test_good_stream_extension_is_clean(tmp_path: Path) -> None:
+    body = """\
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: listPets
+        x-arazzo-stream: {until: "$response.body#/partial == false", maxEvents: 5, timeout: 2.5}
+"""
+    diagnostics = validate_path(_write(tmp_path, body), offline=True)
+    assert not has_errors(diagnostics), [str(d) for d in diagnostics]
