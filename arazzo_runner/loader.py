@@ -396,6 +396,12 @@ def build_document(
         message = f"an Arazzo document must be an object, not {type_name(data)}"
         ctx.report("wrong-type", (), message, "start with `arazzo: 1.0.1`")
         return None, ctx.diagnostics
+    described = next((key for key in ("openapi", "swagger") if key in data), None)
+    if "arazzo" not in data and described is not None:
+        message = f"this is an OpenAPI description (`{described}:`), not an Arazzo document"
+        hint = "name it in an Arazzo file's sourceDescriptions, or serve it with `arazzo mock`"
+        ctx.report("not-arazzo", (described,), message, hint)
+        return None, ctx.diagnostics
     values = read_object(ctx, (), data, _ROOT)
     assert values is not None  # no root field has a SKIP default
     if values["info"] is None:

@@ -177,6 +177,17 @@ def test_arazzo_1_1_reports_only_the_version() -> None:
     assert "Arazzo 1.1 is not supported yet" in diagnostics[0].message
 
 
+@pytest.mark.parametrize("key", ["openapi: 3.1.0", "swagger: '2.0'"])
+def test_an_openapi_description_is_named_as_such(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "api.yaml"
+    path.write_text(f"{key}\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n", encoding="utf-8")
+    doc, diagnostics = load_arazzo(str(path))
+    assert doc is None
+    assert codes(diagnostics) == [("error", "not-arazzo", 1, key.index(" ") + 2)]
+    assert "OpenAPI description" in diagnostics[0].message
+    assert diagnostics[0].hint is not None and "arazzo mock" in diagnostics[0].hint
+
+
 def test_arazzo_2_is_an_invalid_version() -> None:
     doc, diagnostics = load_arazzo(str(DATA / "v2.arazzo.yaml"))
     assert doc is not None and doc.arazzo == "2"
