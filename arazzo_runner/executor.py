@@ -198,6 +198,11 @@ class HttpExecutor:
     def _request(self, built: BuiltRequest, exchange: Exchange) -> httpx.Request:
         exchange.url = built.url
         exchange.request_headers = built.headers()
+        for name, value in exchange.request_headers.items():
+            self.redactor.add_sent(name, value)
+        for name, value in built.query_values.items():
+            if isinstance(value, str):
+                self.redactor.add_sent(name, value)
         exchange.request_query = built.query_values
         exchange.request_path = built.path_values
         exchange.request_body = built.body

@@ -6,6 +6,10 @@ masked whole. It also masks the *value* of any header whose name looks like a cr
 (:func:`sensitive_name`), whatever it holds, keeping a leading scheme word such as ``Bearer`` so
 a report still says which kind of credential was sent.
 
+Values a request sends under a credential-like name are secrets too, whoever chose them
+(:meth:`Redactor.add_sent`; the executor calls it for every header and query parameter it
+sends), so a token given as a workflow input is masked wherever it is echoed back.
+
 Derived forms are the caller's job to register: :mod:`arazzo_runner.auth` adds the base64 text
 of an HTTP Basic pair and the percent-encoded form of a key that goes into a query string.
 Values shorter than :data:`MIN_SECRET_LENGTH` are not masked inside free text (masking every
@@ -54,6 +58,20 @@ class Redactor:
             return
         self._secrets.add(secret)
         self._ordered = sorted(self._secrets, key=len, reverse=True)
+
+    def add_sent(self, name: str, value: str) -> None:
+        """Remember what a request sent under a credential-like name (a header, a query or
+        cookie parameter) as a secret, whoever chose it: the value, the part after a scheme
+        word (``Bearer abc`` -> ``abc``), and each cookie value of a ``Cookie`` header."""
+        if not sensitive_name(name):
+            return
+        self.add(value)
+        scheme, space, rest = value.partition(" ")
+        if space and scheme.lower() in _SCHEME_WORDS:
+            self.add(rest.strip())
+        if name.strip().lower() == "cookie":
+            for pair in value.split(";"):
+                self.add(pair.partition("=")[2].strip())
 
     def redact_text(self, text: str) -> str:
         """``text`` with every known secret replaced by ``***``."""
