@@ -169,6 +169,7 @@ class Runner:
             env=self.env,
             idle_timeout=self.idle_timeout,
             redactor=Redactor(self.auth.values()),
+            deadline=self.timeout,
         )
         return executor, own
 
