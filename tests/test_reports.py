@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from arazzo_runner.event_stream import EventStream
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting.har import HarRecorder, render_har
-from tests.support.apps import make_fal_app, make_flow_app
+from tests.support.apps import make_echo_app, make_fal_app, make_flow_app
 from tests.support.asgi_server import serve
 from tests.support.reports import check_har, run_cli
 
@@ -242,6 +242,22 @@ def test_har_truncates_a_long_stream_at_its_bound() -> None:
     assert entry["_eventsComplete"] is False
     kept = [e["data"] for e in entry["_events"]]
     assert 0 < len(kept) < 12 and kept == [e.data for e in read[: len(kept)]]
+
+
+def test_har_keeps_a_bounded_total_of_body_bytes() -> None:
+    recorder = HarRecorder(max_body_bytes=200, max_total_bytes=300)
+    with serve(make_echo_app()) as url, httpx.Client(event_hooks=recorder.event_hooks()) as client:
+        for n in range(3):
+            answer = client.post(f"{url}/echo/big/{n}", content=b"x" * 500, timeout=10)
+            assert answer.status_code == 200 and len(answer.content) > 500  # the run gets all
+    har = render_har(recorder, Redactor())
+    assert check_har(har) == []
+    contents = [e["response"]["content"] for e in har["log"]["entries"]]
+    assert [len(c.get("text", "")) for c in contents] == [200, 100, 0]
+    assert all(c["size"] > 500 and "truncated" in c["comment"] for c in contents)
+    assert all(e["response"]["bodySize"] > 500 for e in har["log"]["entries"])
+    # request bodies are bounded per body as well
+    assert [len(e["request"]["postData"]["text"]) for e in har["log"]["entries"]] == [200] * 3
 
 
 def test_har_records_a_request_that_got_no_answer(

@@ -67,6 +67,8 @@ def content(
     kept = sum(len(data) for _, data in pieces)
     result: dict[str, Any] = {"size": total, "mimeType": mime}
     if not pieces:
+        if total:
+            result["comment"] = f"truncated: none of the {total} bytes received are kept"
         return result
     plain = decoded_pieces(pieces, encoding)
     notes = []

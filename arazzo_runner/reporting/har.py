@@ -6,13 +6,14 @@ response the status and headers, and it wraps the response's byte stream so the 
 recorded *as it is read*, piece by piece with the time each piece arrived. So a
 ``text/event-stream`` body holds exactly the events the run received (also listed, decoded,
 with their arrival times, in the entry's ``_events``), and a stream the run stopped reading is
-recorded up to where it stopped. Each body keeps at most ``max_body_bytes`` (the rest is
-counted, not kept; ``content.comment`` says so). A request that got no response is an entry
-with status 0 and ``_error``.
+recorded up to where it stopped. Each body keeps at most ``max_body_bytes`` and the whole
+recording at most ``max_total_bytes`` of response bodies (the rest is counted, not kept;
+``content.comment`` says so), so a long run's memory stays bounded. A request that got no
+response is an entry with status 0 and ``_error``.
 
 :meth:`HarRecorder.begin_page` starts a HAR page (one per workflow); :func:`render_har` gives
-the file. Redaction happens when the file is made, with the run's
-:class:`~arazzo_runner.redact.Redactor` (which by then knows every secret the run used):
+the file. Redaction happens when the file is made, with the caller's
+:class:`~arazzo_runner.redact.Redactor` (the credentials of the run and their wire forms):
 credential headers are masked by name (keeping ``Bearer``/``Key``...), cookies always, query
 values by name and by value, and every known secret anywhere in URLs, headers and bodies;
 values that a JSON or form body holds under a credential-like name (an OAuth2 token answer's
@@ -35,9 +36,10 @@ from .. import __version__
 from ..redact import MASK, Redactor, sensitive_name
 from ._har_body import Piece, content, decoded_pieces, events, post_data
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "HarRecorder", "render_har"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_TOTAL_BYTES", "HarRecorder", "render_har"]
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024
 _EVENT_STREAM = "text/event-stream"
 
 
@@ -64,13 +66,15 @@ class _Entry:
     ended: bool = False  # the body was read to its end
     error: str | None = None
 
-    def take(self, data: bytes, now: float, limit: int) -> None:
+    def take(self, data: bytes, now: float, room: int) -> int:
+        """Count ``data``, keep at most ``room`` bytes of it; return how many were kept."""
         self.total += len(data)
-        room = limit - self.kept
-        if room > 0 and data:
-            piece = data[:room]
-            self.pieces.append(((now - self.t0) * 1000, piece))
-            self.kept += len(piece)
+        if room <= 0 or not data:
+            return 0
+        piece = data[:room]
+        self.pieces.append(((now - self.t0) * 1000, piece))
+        self.kept += len(piece)
+        return len(piece)
 
     def finish(self, now: float) -> None:
         if self.t_end is None:
@@ -84,16 +88,17 @@ class _Tee(httpx.SyncByteStream):
         self._inner, self._entry, self._recorder = inner, entry, recorder
 
     def __iter__(self) -> Iterator[bytes]:
-        clock, limit = self._recorder.clock, self._recorder.max_body_bytes
+        recorder, entry = self._recorder, self._entry
         try:
             for data in self._inner:
-                self._entry.take(data, clock(), limit)
+                room = min(recorder.max_body_bytes - entry.kept, recorder.budget)
+                recorder.budget -= entry.take(data, recorder.clock(), room)
                 yield data
         except Exception as exc:
             self._entry.error = f"the body broke off: {type(exc).__name__}"
             raise
-        self._entry.ended = True
-        self._entry.finish(clock())
+        entry.ended = True
+        entry.finish(recorder.clock())
 
     def close(self) -> None:
         self._entry.finish(self._recorder.clock())
@@ -107,9 +112,11 @@ class HarRecorder:
         self,
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.max_body_bytes = max_body_bytes
+        self.budget = max_total_bytes  # response body bytes the whole recording may still keep
         self.clock = clock
         self.pages: list[dict[str, Any]] = []
         self.entries: list[_Entry] = []
