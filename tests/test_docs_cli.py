@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 from junitparser import JUnitXml
@@ -189,3 +190,21 @@ def test_pre_commit_hook_is_defined_and_its_entry_runs(workdir: Path) -> None:
     broken.write_text("arazzo: 1.0.1\nworkflows: []\n")
     done = _bash(f"{hook['entry']} {args} {broken.name}", workdir, _env())
     assert done.returncode == 2 and "broken.arazzo.yaml:" in done.stdout
+
+
+def _cli_options() -> set[str]:
+    from arazzo_runner.cli import COMMANDS, cli
+
+    names: set[str] = set()
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        names |= {opt for param in command.params for opt in getattr(param, "opts", [])}
+    return names
+
+
+@pytest.mark.parametrize("page", ["cli.md", "ci.md"])
+def test_every_option_the_docs_name_exists(page: str) -> None:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", text))
+    assert mentioned and mentioned <= _cli_options(), mentioned - _cli_options()
