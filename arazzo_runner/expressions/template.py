@@ -13,6 +13,10 @@ Rules (notes R7-R9, Arazzo #437):
 * Dicts and lists compile element-wise; keys stay literal.
 * [impl] A template with a ``MISSING`` part evaluates to ``MISSING``; :meth:`unresolved` lists
   the expressions that were missing, so the caller can name them in its error.
+* [impl] Inside an object, a member whose value is ``MISSING`` is left out; inside an array, a
+  ``MISSING`` item becomes ``null`` (JSON has no "absent", so this is what JSON serializers do
+  with an undefined value). A payload ``{quantity: $inputs.quantity}`` sent without that input
+  is ``{}``, not an error.
 """
 
 from __future__ import annotations
@@ -125,7 +129,10 @@ class ObjectValue(CompiledValue):
         self.items = items
 
     def evaluate(self, context: ExpressionContext) -> Any:
-        return {key: value.evaluate(context) for key, value in self.items}
+        found = {key: value.evaluate(context) for key, value in self.items}
+        if MISSING in found.values():
+            return {key: item for key, item in found.items() if item is not MISSING}
+        return found
 
 
 class ArrayValue(CompiledValue):
@@ -136,7 +143,10 @@ class ArrayValue(CompiledValue):
         self.items = items
 
     def evaluate(self, context: ExpressionContext) -> Any:
-        return [value.evaluate(context) for value in self.items]
+        found = [value.evaluate(context) for value in self.items]
+        if MISSING in found:
+            return [None if item is MISSING else item for item in found]
+        return found
 
 
 def _closing_brace(text: str, opening: int) -> int:
