@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import arazzo_runner
 from arazzo_runner.cli import main
 
 DATA = Path(__file__).parent / "data" / "validate"
@@ -155,3 +156,28 @@ def test_validate_does_not_import_httpx_for_local_files() -> None:
     )
     result = _python("-c", script)
     assert result.stdout.splitlines()[-1] == "False", result.stderr
+
+
+HEAVY = ("httpx", "yaml", "jsonschema", "jmespath", "jsonpath", "elementpath", "starlette")
+
+
+def test_help_and_version_import_no_machinery() -> None:
+    """`arazzo --help` runs in pre-commit hooks: it loads no HTTP, YAML, schema or OpenAPI code."""
+    script = (
+        "import sys\n"
+        "from arazzo_runner.cli import main\n"
+        "for argv in (['--help'], ['--version']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        print('exit', exc.code)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('arazzo_runner.') and"
+        " m.split('.')[1] in ('openapi', 'executor', 'workspace', 'loader')))\n"
+    )
+    result = _python("-c", script)
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == ["[]", "[]"], result.stdout + result.stderr
+    assert lines.count("exit 0") == 2
+    assert "Commands:" in result.stdout and "validate" in result.stdout
+    assert f"arazzo, version {arazzo_runner.__version__}" in result.stdout
