@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ._location import Location
 from ._missing import MISSING
-from ._yaml import Location
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ._location import Location
 from .errors import YamlError
 
 __all__ = [
@@ -39,18 +40,6 @@ MAX_DEPTH = 256
 MAX_EXPANDED_VALUES = 1_000_000
 
 PathKey = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where a value starts: 1-based line and column in ``file``."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ._location import Location
 from ._missing import MISSING, MissingType
-from ._yaml import Location
 
 __all__ = [
     "Action",

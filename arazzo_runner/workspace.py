@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
-from ._yaml import LocatedDocument, Location
+from ._location import Location
+from ._yaml import LocatedDocument
 from .diagnostics import Diagnostic, Severity
 from .errors import ArazzoError
 from .model import ArazzoDocument, SourceDescription, Step, Workflow

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner._yaml import Location
+from arazzo_runner._location import Location
 from arazzo_runner.criteria import (
     COMPILERS,
     MAX_REGEX_TEXT,
