@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import ArazzoDocument, Workflow
+from .redact import sensitive_name
 
 __all__ = ["check_inputs", "parse_input_pairs"]
 
@@ -49,7 +50,7 @@ def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[s
     validator = Draft202012Validator(schema, registry=registry)
     errors = sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [_describe(error) for error in errors]
+        lines = list(dict.fromkeys(_describe(error) for error in errors))
         raise InputError(
             f"workflow {workflow.workflow_id!r} inputs: " + "; ".join(lines),
             hint="pass inputs with -i NAME=VALUE or --inputs FILE",
@@ -57,11 +58,14 @@ def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[s
 
 
 def _describe(error: Any) -> str:
+    where = _path(error.absolute_path)
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
-        where = _path(error.absolute_path)
         return ", ".join(f"missing required input {where}{name!r}" for name in missing)
-    return f"{_path(error.absolute_path) or 'inputs'}: {error.message}"
+    if any(sensitive_name(str(part)) for part in error.absolute_path):
+        # the value may be a password: say what is wrong without quoting it
+        return f"{where.rstrip('.')}: the value given fails `{error.validator}` of its schema"
+    return f"{where.rstrip('.') or 'inputs'}: {error.message}"
 
 
 def _path(path: Iterable[Any]) -> str:

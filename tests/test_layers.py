@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "_missing": 0,
     "_location": 0,
+    "redact": 0,  # stdlib only; inputs (4) and errors' users mask with it
     # 1 -- model
     "model": 1,
     "results": 1,
@@ -72,7 +73,6 @@ LAYERS: dict[str, int] = {
     "_exec_response": 5,
     "_exec_stream": 5,
     "auth": 5,
-    "redact": 5,
     "serialize": 5,
     "bodies": 5,
     "urls": 5,
