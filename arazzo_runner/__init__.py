@@ -42,6 +42,7 @@ __all__ = [
     "StepResult",
     "StreamConsumer",
     "StreamError",
+    "StreamingRun",
     "TransportError",
     "ValidationFailed",
     "Workspace",
@@ -77,6 +78,7 @@ _LAZY = {
     "SourceError": "arazzo_runner.errors",
     "StepResult": "arazzo_runner.results",
     "StreamConsumer": "arazzo_runner.calls",
+    "StreamingRun": "arazzo_runner.streaming_run",
     "StreamError": "arazzo_runner.errors",
     "TransportError": "arazzo_runner.errors",
     "ValidationFailed": "arazzo_runner.errors",
@@ -112,6 +114,7 @@ if TYPE_CHECKING:
     from .results import Excerpt, Failure, RunResult, StepResult
     from .runner import Runner, aload, arun, avalidate, load, run, validate
     from .sse import ServerSentEvent
+    from .streaming_run import StreamingRun
     from .workspace import Workspace
 
 

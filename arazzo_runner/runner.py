@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .executor import HttpExecutor
+    from .streaming_run import StreamingRun
     from .workspace import Workspace
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
@@ -135,6 +136,19 @@ class Runner:
                 own_client.close()
         recorder.attach(result)
         return result
+
+    def stream(
+        self,
+        source: PathLike | Workspace,
+        workflow_id: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> StreamingRun:
+        """Start :meth:`run` in a worker thread and iterate its stream events as they arrive:
+        ``for step_id, event in runner.stream(...)``, then ``.result``
+        (:class:`~arazzo_runner.streaming_run.StreamingRun`; replaces ``stream_consumer``)."""
+        from .streaming_run import StreamingRun
+
+        return StreamingRun(self, source, workflow_id, inputs)
 
     async def aload(self, path: PathLike) -> Workspace:
         """:meth:`load` in a worker thread."""

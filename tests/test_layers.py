@@ -84,6 +84,7 @@ LAYERS: dict[str, int] = {
     # 7 -- the facade
     "": 7,
     "runner": 7,
+    "streaming_run": 7,
     "_excerpt": 7,
     # 8 -- the faces
     "__main__": 8,
