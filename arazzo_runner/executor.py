@@ -32,6 +32,8 @@ from __future__ import annotations
 
 __all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"]
 
+import functools
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass, replace
@@ -66,6 +68,13 @@ from .sse import DEFAULT_MAX_EVENT_BYTES
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 """Failures before any response byte that a dropped keep-alive connection produces."""
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context, made once per process: loading the CA bundle takes
+    about 25 ms, which every run's new client paid again (``bench/soak.py``)."""
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ class HttpExecutor:
         self.redactor = redactor or Redactor()
         self._owns_client = client is None
         self.client = client or httpx.Client(
-            timeout=self.timeouts.for_httpx(), follow_redirects=False
+            timeout=self.timeouts.for_httpx(), follow_redirects=False, verify=_ssl_context()
         )
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._specs: dict[int, tuple[Any, StreamSpec | None]] = {}
