@@ -47,6 +47,7 @@ HEADERS = (
 
 
 BLOCK_MB = 1.0
+SMALL_REPEATS = 20  # ``/small``: the block 20 times, for tools that hold the whole body
 
 
 def make_payload(mb: float) -> tuple[bytes, int]:
@@ -75,15 +76,18 @@ def bulk_size(mb: float) -> tuple[int, int, int]:
 
 
 def serve(mb: float) -> None:
-    """``/bulk``: the 1 MB block repeated to ``mb`` MB; ``/endless``: repeated until the client
-    goes; ``/latency/N/GAP``: N stamped events GAP ms apart. Never holds more than one block."""
-    block, _ = make_payload(BLOCK_MB)
+    """``/bulk``: the 1 MB block repeated to ``mb`` MB; ``/small``: 20 times; ``/endless``:
+    until the client goes; ``/latency/N/GAP``: N stamped events GAP ms apart. Never holds more
+    than one block."""
+    block, per_block = make_payload(BLOCK_MB)
     repeats, size, count = bulk_size(mb)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    print(json.dumps({"port": listener.getsockname()[1], "events": count, "bytes": size}))
+    port = listener.getsockname()[1]
+    small = {"small_bytes": SMALL_REPEATS * len(block), "small_events": SMALL_REPEATS * per_block}
+    print(json.dumps({"port": port, "events": count, "bytes": size, **small}))
     sys.stdout.flush()
     while True:
         conn, _ = listener.accept()
@@ -111,8 +115,9 @@ def _handle(conn: socket.socket, block: bytes, repeats: int) -> None:
         path = request.split(b" ", 2)[1].decode()
         try:
             conn.sendall(HEADERS)
-            if path.startswith(("/bulk", "/endless")):
-                _send_blocks(conn, block, repeats if path.startswith("/bulk") else None)
+            if path.startswith(("/bulk", "/small", "/endless")):
+                count = {"/bulk": repeats, "/small": SMALL_REPEATS}.get(path)
+                _send_blocks(conn, block, count)
             else:
                 _, n, gap = path.split("/")[1:4]
                 for i in range(int(n)):

@@ -76,6 +76,8 @@ workflows:
           - condition: $statusCode == 200
 """
 
+OPERATIONS = ("bulk", "small", "endless")  # the server's paths (see bench/bench_sse.py)
+
 # peer: argv after the executable, given the document and its workflow id
 PEER_ARGS = {
     "jentic": lambda doc, wf: [
@@ -92,10 +94,10 @@ PEER_ARGS = {
 
 
 def write_documents(directory: Path, base: str) -> dict[str, Path]:
-    paths = "".join(PATH.replace("@OP@", op) for op in ("bulk", "endless"))
+    paths = "".join(PATH.replace("@OP@", op) for op in OPERATIONS)
     (directory / "sse.openapi.yaml").write_text(OPENAPI.replace("@SERVER@", base) + paths)
     docs = {}
-    for op in ("bulk", "endless"):
+    for op in OPERATIONS:
         docs[op] = directory / f"{op}.arazzo.yaml"
         docs[op].write_text(WORKFLOW.replace("@OP@", op))
     return docs
@@ -117,13 +119,13 @@ def sse_server(mb: float) -> Iterator[tuple[str, dict[str, int]]]:
 
 def run_once(argv: list[str], cwd: Path, timeout: float, count_lines: bool = False) -> dict:
     """Seconds, peak RSS (MiB), exit code and (optionally) stdout lines of one process."""
-    errors = tempfile.TemporaryFile()
+    errors = tempfile.TemporaryFile()  # stdout too, unless counted: where tools say why
     started = time.perf_counter()
     child = subprocess.Popen(
         argv,
         cwd=cwd,
         env=peer_env(),
-        stdout=subprocess.PIPE if count_lines else subprocess.DEVNULL,
+        stdout=subprocess.PIPE if count_lines else errors,
         stderr=errors,
         start_new_session=True,
     )
@@ -143,8 +145,9 @@ def run_once(argv: list[str], cwd: Path, timeout: float, count_lines: bool = Fal
             return {"timeout": True, "rss": usage.ru_maxrss / 1024}
         time.sleep(0.005)
     seconds = time.perf_counter() - started
-    errors.seek(0)
-    tail = " ".join(errors.read().decode(errors="replace").split())[-160:]
+    errors.seek(0, os.SEEK_END)
+    errors.seek(max(0, errors.tell() - 20000))
+    tail = why_failed(errors.read().decode(errors="replace"))
     errors.close()
     return {
         "seconds": seconds,
@@ -154,6 +157,14 @@ def run_once(argv: list[str], cwd: Path, timeout: float, count_lines: bool = Fal
         "timeout": False,
         "stderr": tail,
     }
+
+
+def why_failed(output: str) -> str:
+    """The end of a tool's output without banners and tables (boxes, rules, blank lines)."""
+    kept = [line.strip() for line in output.splitlines()]
+    kept = [line for line in kept if line and not any(c in line for c in "║╔╚═─│┌└├┐┘")]
+    text = " ".join(kept)
+    return text.split("Summary for")[0].strip()[-160:]
 
 
 def vm_rss(pid: int) -> float:
@@ -202,29 +213,35 @@ def tools(
         found.append(("floor: bare socket reader", [sys.executable, "-c", DRAIN, url]))
     ours = [ARAZZO, "run", str(docs[op]), "--stream", "--json"]
     found.append(("arazzo run --stream --json (ours)", ours))
+    peer_op = "small" if op == "bulk" else op  # the peers hold the body: 20 MB, not --mb
     for name, args in PEER_ARGS.items() if peers else ():
         exe = install(PEERS[name])
         label = f"{name} ({PEERS[name].package})"
-        found.append((label, exe if isinstance(exe, str) else [str(exe), *args(str(docs[op]), op)]))
+        argv = [str(exe), *args(str(docs[peer_op]), peer_op)] if not isinstance(exe, str) else exe
+        found.append((label, argv))
     return found
 
 
 def finite(
     base: str, docs: dict[str, Path], info: dict[str, int], runs: int, peers: bool
 ) -> list[str]:
-    mb = info["bytes"] / 1e6
+    big, small = info["bytes"] / 1e6, info["small_bytes"] / 1e6
     lines = [
-        f"Finite stream: {mb:.0f} MB, {info['events']} events, output discarded.",
+        f"Finite stream: {big:.0f} MB ({info['events']} events) for ours and the floors; the "
+        f"peers, which hold the whole body in memory, get {small:.0f} MB "
+        f"({info['small_events']} events). Output discarded.",
         "",
-        "| tool | runs | median | MB/s | peak RSS | note |",
-        "|---|---:|---:|---:|---:|---|",
+        "| tool | MB | runs | median | MB/s | peak RSS | note |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     cwd = docs["bulk"].parent
     for label, argv in tools(base, docs, "bulk", peers):
         if isinstance(argv, str):
-            lines.append(f"| {label} | - | - | - | - | not run: {argv} |")
+            lines.append(f"| {label} | - | - | - | - | - | not run: {argv} |")
             continue
         ours = label.endswith("(ours)")
+        peer = not ours and not label.startswith("floor")
+        mb = small if peer else big
         first = run_once(argv, cwd, timeout=300, count_lines=ours)
         note = ""
         if ours and first.get("lines") != info["events"] + 1:
@@ -232,15 +249,15 @@ def finite(
         if first["timeout"] or first["code"] != 0:
             why = "timed out after 300 s" if first["timeout"] else f"exit {first['code']}"
             why += f": {first.get('stderr', '')}" if first.get("stderr") else ""
-            lines.append(f"| {label} | 1 | - | - | {first['rss']:.0f} MiB | {why} |")
+            lines.append(f"| {label} | {mb:.0f} | 1 | - | - | {first['rss']:.0f} MiB | {why} |")
             continue
         samples = [run_once(argv, cwd, timeout=300) for _ in range(runs)] if ours else [first]
         seconds = statistics.median(s["seconds"] for s in samples)
         rss = max(s["rss"] for s in samples)
-        if not ours and not label.startswith("floor"):
+        if peer:
             note = note or "reads the whole body; prints no events"
         lines.append(
-            f"| {label} | {len(samples)} | {seconds:.2f} s | {mb / seconds:.0f} |"
+            f"| {label} | {mb:.0f} | {len(samples)} | {seconds:.2f} s | {mb / seconds:.0f} |"
             f" {rss:.0f} MiB | {note} |"
         )
     return lines
