@@ -27,7 +27,7 @@ SECTIONS: list[tuple[str, list[str], str, list[str] | None]] = [
         "2. Per-step overhead and scaling, in process (figures 2 and 5)",
         [PY, "-m", "bench.steps", "--sizes", "10,50,200,500,1000", "--rss-steps", "1000"],
         "",
-        [],
+        ["--peers"],
     ),
     (
         "2b. Per-step cost against the peers, whole processes",

@@ -1,18 +1,20 @@
-"""Per-step overhead: a workflow of N sequential GETs run by ``Runner``, against an httpx loop.
+"""Per-step overhead: a workflow of N sequential GETs run by ``Runner``, against the floors.
 
-    python -m bench.steps [--sizes 10,50,200,500,1000] [--rss-steps 1000]
+    python -m bench.steps [--sizes 10,50,200,500,1000] [--rss-steps 1000] [--peers]
 
 The workflow and its OpenAPI description are generated into a temporary directory: one
 operation ``GET /items/{id}``, N steps each with a path parameter, a success criterion and an
 output. The server is a small keep-alive HTTP/1.1 server on 127.0.0.1 written on raw asyncio,
-in its own process so it does not share the GIL with the client being measured. The baseline is
-a hand-written ``httpx.Client`` loop making the same N requests (status check, JSON parse).
-Both sides open one client per run; the document is loaded and validated once, outside the
-timing (its cost is reported on its own line).
+in its own process so it does not share the GIL with the client being measured. The floors
+(``bench/floor.py``) make the same N requests: a hand-written ``httpx.Client`` loop (status
+check, JSON parse) and a bare socket reader. Every client opens one connection per run; the
+document is loaded and validated once, outside the timing (its cost has its own column).
+``--peers`` adds Jentic's ``execute_workflow`` on the same workflow, timed inside its own venv's
+interpreter (``bench/jentic_driver.py``).
 
-per-step overhead = (median runner time - median loop time) / N
+per-step overhead = slope of (runner time - httpx loop time) over N
 
-Peak RSS is measured in fresh processes (``ru_maxrss`` never goes down), after a warm-up run.
+Peak RSS is measured in fresh processes after a warm-up run (``VmHWM``).
 """
 
 from __future__ import annotations
@@ -190,6 +192,20 @@ def measure(base: str, directory: Path, n: int) -> dict[str, Any]:
     return row
 
 
+def jentic(base: str, directory: Path, n: int, python: Path) -> Timing | str:
+    """Jentic's ``execute_workflow`` on the same workflow, timed in its own venv's process."""
+    home = directory / "jentic"
+    home.mkdir(exist_ok=True)
+    doc = write_documents(home, n, server=base)  # it has no server override: the real URL
+    argv = [str(python), str(Path(__file__).with_name("jentic_driver.py")), str(doc)]
+    done = subprocess.run(
+        [*argv, str(runs_for(n))], cwd=home, capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        return f"N={n}: {done.stderr.strip()[-200:]}"
+    return Timing("jentic", tuple(json.loads(done.stdout)))
+
+
 def rss_child(kind: str, n: int, base: str) -> dict[str, float]:
     """In a fresh process: warm up with 10 steps, then run ``n`` and report RSS in MiB."""
     if kind == "loop":
@@ -227,24 +243,55 @@ def marginal(rows: list[dict[str, Any]], i: int, name: str) -> str:
     return f"{(high[name].median - low[name].median) / (high['n'] - low['n']) * 1e6:.0f} us"
 
 
-def report(rows: list[dict[str, Any]], rss_rows: dict[str, Any], rss_steps: int) -> list[str]:
+def overheads(rows: list[dict[str, Any]], peer: bool) -> list[str]:
+    """Per-step overhead over the httpx loop, from the smallest to the largest N."""
+    if len(rows) < 2:
+        return []
+    low, high = rows[0], rows[-1]
+    steps = high["n"] - low["n"]
+
+    def slope(name: str) -> float:
+        return float(high[name].median - low[name].median) / steps
+
+    ours = slope("runner") - slope("loop")
     lines = [
-        "| N | runs | socket floor | httpx loop | Runner.run | Runner / httpx |"
-        " per extra step: socket | httpx | Runner | load + validate |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"- per-step overhead over the httpx loop, slope {low['n']} to {high['n']} steps: Runner "
+        f"{ours * 1e6:.0f} us ({slope('runner') / slope('loop'):.2f}x the loop's per-step cost)"
+    ]
+    if peer:
+        theirs = slope("jentic") - slope("loop")
+        lines.append(
+            f"- Jentic in process: {theirs * 1e6:.0f} us over the loop per step; "
+            f"**{theirs / max(ours, 1e-9):.1f}x** ours (target at least 3x)"
+        )
+    return [*lines, ""]
+
+
+def report(rows: list[dict[str, Any]], rss_rows: dict[str, Any], rss_steps: int) -> list[str]:
+    peer = all("jentic" in row for row in rows)
+    names = ["socket", "loop", "runner", *(["jentic"] if peer else [])]
+    lines = [
+        "| N | runs | socket floor | httpx loop | Runner.run |"
+        + (" Jentic in process |" if peer else "")
+        + " Runner / httpx | per extra step: socket | httpx | Runner |"
+        + (" Jentic |" if peer else "")
+        + " load + validate |",
+        "|" + "---:|" * (6 + 2 * len(names) - 2),
     ]
     for i, row in enumerate(rows):
         loop, runner = row["loop"].median, row["runner"].median
-        slopes = " | ".join(marginal(rows, i, name) for name in ("socket", "loop", "runner"))
+        times = " | ".join(ms(row[name].median) for name in names)
+        slopes = " | ".join(marginal(rows, i, name) for name in names)
         lines.append(
-            f"| {row['n']} | {row['runs']} | {ms(row['socket'].median)} | {ms(loop)} |"
-            f" {ms(runner)} | {runner / loop:.2f}x | {slopes} | {ms(row['load'].median)} |"
+            f"| {row['n']} | {row['runs']} | {times} | {runner / loop:.2f}x | {slopes} |"
+            f" {ms(row['load'].median)} |"
         )
     lines += [
         "",
         "Medians of whole runs (each opens its own HTTP client); `per extra step` is the slope"
         " from the previous N. Target: Runner.run within 1.5x of the httpx loop.",
         "",
+        *overheads(rows, peer),
     ]
     lines += [f"Peak RSS running {rss_steps} steps, each in a fresh process after a warm-up run:"]
     lines += [""]
@@ -267,6 +314,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--rss-steps", type=int, default=1000)
+    parser.add_argument("--peers", action="store_true", help="also time Jentic in process")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rss-of", choices=["loop", "runner"], help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
@@ -276,17 +324,35 @@ def main() -> None:
     elif args.rss_of:
         print(json.dumps(rss_child(args.rss_of, args.rss_steps, args.base)))
     else:
-        drive([int(size) for size in args.sizes.split(",")], args.rss_steps)
+        drive([int(size) for size in args.sizes.split(",")], args.rss_steps, args.peers)
 
 
-def drive(sizes: list[int], rss_steps: int) -> None:
+def drive(sizes: list[int], rss_steps: int, peers: bool) -> None:
+    python: Path | str | None = None
+    if peers:
+        from bench.peers import PEERS, install
+
+        found = install(PEERS["jentic"])
+        python = PEERS["jentic"].python if isinstance(found, Path) else found
+    notes: list[str] = (
+        [f"- Jentic in process: not run, {python}"] if isinstance(python, str) else []
+    )
     with serving() as base, tempfile.TemporaryDirectory() as tmp:
         rows = [measure(base, Path(tmp), n) for n in sizes]
+        for row in rows if isinstance(python, Path) else []:
+            timing = jentic(base, Path(tmp), row["n"], python)
+            if isinstance(timing, str):
+                notes.append(f"- Jentic in process: {timing}")
+            else:
+                row["jentic"] = timing
         rss_rows = {kind: rss(kind, rss_steps, base) for kind in ("loop", "runner")}
     print("\n".join(report(rows, rss_rows, rss_steps)))
+    if notes:
+        print("\n".join(["", *notes]))
     sizes_arg = ",".join(map(str, sizes))
     argv = [sys.executable, "-m", "bench.steps", "--sizes", sizes_arg]
-    print(f"\nCommand: `{show([*argv, '--rss-steps', str(rss_steps)])}`")
+    argv += ["--rss-steps", str(rss_steps), *["--peers"] * peers]
+    print(f"\nCommand: `{show(argv)}`")
 
 
 if __name__ == "__main__":
