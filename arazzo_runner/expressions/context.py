@@ -85,5 +85,15 @@ class ExpressionContext:
     components: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
 
     def with_(self, **changes: Any) -> ExpressionContext:
-        """A copy with ``changes`` applied (``dataclasses.replace``)."""
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes`` applied (as ``dataclasses.replace``, which raises for an
+        unknown field name). The engine makes one per step, so the fields are copied directly
+        (there is no ``__post_init__`` to run) instead of through ``replace``'s generic path."""
+        if not changes.keys() <= _CONTEXT_FIELDS:
+            return dataclasses.replace(self, **changes)
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
+
+
+_CONTEXT_FIELDS = frozenset(f.name for f in dataclasses.fields(ExpressionContext))
