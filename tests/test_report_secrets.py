@@ -5,8 +5,10 @@ A unique key goes in with ``--auth`` (sent in a header) and another through the 
 back everywhere it can: JSON body, response header, cookie, SSE events, an error body that a
 failed criterion quotes, so every report has a chance to leak them. A third, an OAuth2 client
 secret, is exchanged at the server's token endpoint for an access token that the runner never
-saw before the run, and the profile answer quotes that token. Then every report file, stdout
-and stderr are searched for all of them and for their percent-encoded and base64 forms.
+saw before the run, and the profile answer quotes that token; a fourth is a header value the
+workflow itself sets under a credential-like name, which an answer body quotes. Then every
+report file, stdout and stderr are searched for all of them and their percent-encoded and
+base64 forms.
 """
 
 from __future__ import annotations
@@ -42,13 +44,17 @@ def _forms(secret: str) -> list[str]:
 
 FORBIDDEN = _forms(HEADER_KEY) + _forms(QUERY_KEY) + _forms(CLIENT.split(":")[1])
 FORBIDDEN += _forms(CLIENT) + _forms(ACCESS_TOKEN)
+SESSION = "session-chosen-by-the-workflow-5f0c"  # sent under a credential-like header name
+FORBIDDEN += [SESSION]
 
 
 def make_canary_app(seen: list[str]) -> Starlette:
     async def whoami(request: Request) -> Response:
         key = request.headers.get("x-api-key", "")
         seen.append(key)
-        response = JSONResponse({"seen": key, "note": f"hello {key}"}, headers={"X-Echo": key})
+        session = request.headers.get("x-session-token", "")
+        note = f"hello {key}, session {session}"
+        response = JSONResponse({"seen": key, "note": note}, headers={"X-Echo": key})
         response.set_cookie("session", key)
         return response
 
@@ -122,9 +128,14 @@ def test_no_secret_in_any_report_stdout_or_stderr(
     assert "api_key=***" in entries[1]["request"]["url"]
     token_answer = json.loads(entries[2]["response"]["content"]["text"])
     assert entries[2]["request"]["url"].endswith("/token") and token_answer["access_token"] == "***"
-    assert json.loads(entries[3]["response"]["content"]["text"])["note"] == "you sent Bearer ***"
+    assert json.loads(entries[3]["response"]["content"]["text"])["note"] in (
+        "you sent ***",
+        "you sent Bearer ***",
+    )
     assert [json.loads(e["data"])["key"] for e in entries[1]["_events"]] == ["***"] * 3
     assert entries[0]["response"]["cookies"] == [{"name": "session", "value": "***"}]
+    whoami = json.loads(entries[0]["response"]["content"]["text"])
+    assert whoami["note"] == "hello ***, session ***"
     case = [c for suite in JUnitXml.fromfile(str(reports["junit"])) for c in suite][1]
     assert "key *** refused" in case.result[0].text
     assert "key *** refused" in out

@@ -295,17 +295,25 @@ def _body_values(body: bytes, content_type: str, found: set[str]) -> None:
 
 
 def _with_body_secrets(recorder: HarRecorder, redactor: Redactor) -> Redactor:
-    """The redactor plus every value a body holds under a credential-like name (an OAuth2
-    ``access_token``, a ``password`` sent to log in...), so those are masked everywhere too."""
+    """The redactor plus every value sent under a credential-like header or query name, and
+    every value a JSON or form body holds under such a name (an OAuth2 ``access_token``, a
+    ``password`` sent to log in...), so those are masked wherever else they appear."""
     found: set[str] = set()
+    learned = Redactor(redactor.secrets)
     for entry in recorder.entries:
+        for name, value in entry.request_headers:
+            learned.add_sent(name, value)
+        for name, value in parse_qsl(urlsplit(entry.url).query, keep_blank_values=True):
+            learned.add_sent(name, value)
         if entry.request_body:
             _body_values(entry.request_body, _header(entry.request_headers, "content-type"), found)
         pieces = decoded_pieces(entry.pieces, _header(entry.response_headers, "content-encoding"))
         if pieces and entry.kept >= entry.total:
             body = b"".join(data for _, data in pieces)
             _body_values(body, _header(entry.response_headers, "content-type"), found)
-    return Redactor([*redactor.secrets, *found])
+    for value in found:
+        learned.add(value)
+    return learned
 
 
 def render_har(recorder: HarRecorder, redactor: Redactor) -> dict[str, Any]:
