@@ -16,8 +16,9 @@ the file. Redaction happens when the file is made, with the caller's
 :class:`~arazzo_runner.redact.Redactor` (the credentials of the run and their wire forms):
 credential headers are masked by name (keeping ``Bearer``/``Key``...), cookies always, query
 values by name and by value, and every known secret anywhere in URLs, headers and bodies;
-values that a JSON or form body holds under a credential-like name (an OAuth2 token answer's
-``access_token``, a login's ``password``) become known secrets for the whole file.
+values sent under a credential-like header or query name, and values that a JSON or form body
+holds under one (an OAuth2 token answer's ``access_token``, a login's ``password``), become
+known secrets for the whole file.
 """
 
 from __future__ import annotations
