@@ -338,3 +338,15 @@ def test_junit_text_never_holds_characters_xml_forbids(
     assert code == 2
     ((case,),) = [list(suite) for suite in xml]
     assert case.name == odd.replace("\x07", "\ufffd")
+
+
+def test_a_report_that_cannot_be_written_is_exit_2_after_the_results(
+    flow: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    target = str(blocker / "junit.xml")  # a folder that is a file
+    args = ["run", CRITERIA, "-w", "all-pass", "-S", f"reports={flow}", "--junit-xml", target]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2 and "all-pass: passed" in out
+    assert f"cannot write the report {target}" in err and "Traceback" not in err

@@ -271,8 +271,6 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
     except ArazzoError as exc:
         reports.write([Outcome(file, workflow_id, error=exc)], many=False)
         raise
-    reports.name(f"{file}#{result.workflow_id}")
-    reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
     redactor = session.redactor
     print_result(
         result,
@@ -283,6 +281,8 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
     )
     if not session.as_json and result.error:
         click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
+    reports.name(f"{file}#{result.workflow_id}")
+    reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
     return result.exit_code
 
 
@@ -312,6 +312,6 @@ def _run_many(session: _Session, paths: Sequence[str]) -> int:
     except KeyboardInterrupt:
         reports.write(done, many=True)
         return session.interrupted()
-    reports.write(done, many=True)
     print_outcomes(done, as_json=session.as_json, query=session.query, redactor=session.redactor)
+    reports.write(done, many=True)
     return suite_exit_code(done)
