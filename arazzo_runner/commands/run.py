@@ -106,9 +106,7 @@ def _write(path: str, text: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(
-            f"cannot write the report {path}: {exc.strerror or exc}", file=path
-        ) from exc
+        raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
 
 
 def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
