@@ -53,7 +53,9 @@ class Runner:
     names to credentials (``env`` is where ``ARAZZO_AUTH_<SCHEME>``/``FAL_KEY`` are looked up,
     ``os.environ`` by default); ``max_steps`` is the step budget of one run and ``timeout`` its
     overall deadline in seconds; ``stream_consumer(step_id, event_stream)`` receives the open
-    :class:`~arazzo_runner.event_stream.EventStream` of each streaming step that passed.
+    :class:`~arazzo_runner.event_stream.EventStream` of each streaming step that passed;
+    ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
+    secret it learns to, so the caller can mask its own output with it.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Runner:
         offline: bool = False,
         stream_consumer: StreamConsumer | None = None,
         idle_timeout: float = 15.0,
+        redactor: Redactor | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -82,6 +85,7 @@ class Runner:
         self.offline = offline
         self.stream_consumer = stream_consumer
         self.idle_timeout = idle_timeout
+        self.redactor = redactor
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -182,10 +186,18 @@ class Runner:
             auth=self.auth,
             env=self.env,
             idle_timeout=self.idle_timeout,
-            redactor=Redactor(self.auth.values()),
+            redactor=self._redactor(),
             deadline=self.timeout,
         )
         return executor, own
+
+    def _redactor(self) -> Redactor:
+        """The run's redactor: the caller's (which then learns every secret the run sends, such
+        as a token fetched mid-run, for its own output) or a new one, plus every ``auth`` value."""
+        redactor = self.redactor if self.redactor is not None else Redactor()
+        for secret in self.auth.values():
+            redactor.add(secret)
+        return redactor
 
 
 class _Recorder:

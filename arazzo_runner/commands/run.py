@@ -218,6 +218,7 @@ def command(
         stream_consumer=printer if stream else None,
         idle_timeout=idle_timeout,
         client=client,
+        redactor=redactor,
     )
     session = _Session(runner, inputs, mock, reports, printer, as_json, query, stream, redactor)
     try:
