@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _sandbox
 from ._missing import MISSING as MODEL_MISSING
-from ._regex_worker import RegexTimeout, bounded_search
 from .errors import ExpressionError
 from .expressions import (
     MISSING,
@@ -55,8 +55,9 @@ __all__ = [
 MAX_REGEX_TEXT = 1024 * 1024
 """Regex criteria refuse longer context text."""
 REGEX_SECONDS = 1.0
-"""A regex search that runs longer fails its criterion: Python ``re`` has no timeout and holds
-the GIL, so patterns that can backtrack run in a helper process that is killed at the bound."""
+"""A regex search, JSONPath or XPath evaluation that runs longer fails its criterion (and an
+XPath that takes longer to compile is a syntax error): they run in the helper process of
+:mod:`arazzo_runner._sandbox`, which is killed at the bound."""
 
 
 @dataclass(frozen=True)
@@ -221,10 +222,18 @@ def _as_text(value: Any) -> str | None:
 
 def _search(pattern: re.Pattern[str], text: str, backtracks: bool) -> bool:
     """A pattern without repetition or alternation cannot backtrack badly: search it here;
-    any other runs in the killable helper process of :mod:`arazzo_runner._regex_worker`."""
+    any other runs in the killable helper process of :mod:`arazzo_runner._sandbox`."""
     if not backtracks:
         return pattern.search(text) is not None
-    return bounded_search(pattern, text, REGEX_SECONDS)
+    found: bool = _sandbox.run(
+        "regex", pattern.pattern, int(pattern.flags), text, seconds=REGEX_SECONDS
+    )
+    return found
+
+
+def _stopped(what: str, where: str, exc: Exception) -> CriterionResult:
+    why = "catastrophic backtracking?" if isinstance(exc, _sandbox.SandboxTimeout) else "stopped"
+    return CriterionResult(False, f"{what} on {where}: {exc} ({why})")
 
 
 def compile_regex(criterion: Criterion) -> CompiledCriterion:
@@ -251,12 +260,8 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
             return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
         try:
             found = _search(pattern, text, backtracks)
-        except RegexTimeout:
-            return CriterionResult(
-                False,
-                f"the regex /{criterion.condition}/ ran longer than {REGEX_SECONDS:g} s on"
-                f" {where} and was stopped (catastrophic backtracking?)",
-            )
+        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+            return _stopped(f"the regex /{criterion.condition}/", where, exc)
         if found:
             return PASSED
         from ._jsonpath import show
@@ -290,7 +295,13 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
         data = _jsonpath.as_json(value)
         if data is _jsonpath.NOT_JSON:
             return CriterionResult(False, f"{where} is {_jsonpath.show(value)}, which is not JSON")
-        failure, warning = condition.test(data, where)
+        try:
+            failure, warning = _sandbox.run(
+                "jsonpath", criterion.condition, criterion.version, data, where,
+                seconds=REGEX_SECONDS,
+            )  # fmt: skip
+        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+            return _stopped(f"JSONPath {criterion.condition}", where, exc)
         return CriterionResult(failure is None, failure or "", warning)
 
     return CompiledCriterion(criterion, check, (context,), condition.warning)
@@ -300,30 +311,33 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
 
 
 def compile_xpath(criterion: Criterion) -> CompiledCriterion:
-    """The XPath's effective boolean value over the context parsed as XML (C9)."""
-    from . import _jsonpath, _xml
+    """The XPath's effective boolean value over the context parsed as XML (C9).
+
+    ``elementpath`` evaluates constant parts while it parses (``count(1 to 1e11)`` would fill
+    the memory), so both parsing and evaluation run in :mod:`arazzo_runner._sandbox`."""
+    from . import _xml
 
     context = _context(criterion)
+    where, text, version = context.source, criterion.condition, criterion.version
     try:
-        token = _xml.compile_xpath(criterion.condition, criterion.version)
+        _xml.compile_xpath(text, version)
     except ExpressionError as exc:
         raise _located(exc, criterion, "condition") from None
-    where = context.source
 
     def check(ctx: ExpressionContext) -> CriterionResult:
         value = context.evaluate(ctx)
         if _absent(value) or value is None:
             state = "null" if value is None else "missing"
             return CriterionResult(False, f"{where} is {state}; XPath needs XML text")
+        if not isinstance(value, (str, bytes, bytearray)):
+            return CriterionResult(False, f"{where} is {type(value).__name__}, not XML text")
         try:
-            root = _xml.parse_xml(value)
-        except ValueError as exc:
-            return CriterionResult(False, f"{where} {exc}")
-        passed, result = _xml.evaluate_xpath(token, root)
-        if passed:
-            return PASSED
-        shown = _jsonpath.show(result) if isinstance(result, (str, int, float, bool)) else "empty"
-        return CriterionResult(False, f"XPath {criterion.condition} is {shown} on {where}")
+            passed, reason = _sandbox.run(
+                "xpath", text, version, value, where, seconds=REGEX_SECONDS
+            )
+        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+            return _stopped(f"XPath {text}", where, exc)
+        return PASSED if passed else CriterionResult(False, reason)
 
     return CompiledCriterion(criterion, check, (context,))
 

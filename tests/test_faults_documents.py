@@ -139,6 +139,19 @@ FAULTS = [
         {"doc.arazzo.yaml": "arazzo: 1.0.1\ninfo: {title: \x1b[2J}\n"},
         (2, "control characters are not allowed"),
     ),
+    Fault(
+        "xpath-that-fills-the-memory-when-compiled",
+        {
+            "doc.arazzo.yaml": arazzo_doc().replace(
+                "        operationId: getJson\n",
+                "        operationId: getJson\n        successCriteria:\n"
+                "          - {context: $response.body, type: xpath,"
+                " condition: 'count(1 to 100000000000) > 1'}\n",
+            ),
+            "api.openapi.yaml": OPENAPI,
+        },
+        (2, "XPath cannot be compiled"),
+    ),
     # -- sources: validation warns (its checks are skipped), a run cannot use the operation ---
     Fault(
         "source-over-the-size-limit",

@@ -87,6 +87,12 @@ workflows:
         operationId: getJson
         successCriteria:
           - {context: $response.body, condition: '^(a+)+$', type: regex}
+  - workflowId: jsonpath
+    steps:
+      - stepId: fetch
+        operationId: getJson
+        successCriteria:
+          - {context: $response.body, condition: "$[?match(@.a, '(a+)+$')]", type: jsonpath}
   - workflowId: twice
     steps:
       - stepId: first
@@ -271,7 +277,15 @@ FAULTS = [
         [[http_response(body=b"a" * 64 + b"!", headers=[("Content-Type", "text/plain")])]],
         ("-w", "regex"),
         1,
-        "ran longer than 1 s on $response.body and was stopped (catastrophic backtracking?)",
+        "the regex /^(a+)+$/ on $response.body: it ran longer than 1 s and was stopped"
+        " (catastrophic backtracking?)",
+    ),
+    Fault(
+        "jsonpath-match-that-backtracks-forever",
+        [[http_response(body=b'[{"a": "' + b"a" * 64 + b'!"}]')]],
+        ("-w", "jsonpath"),
+        1,
+        "JSONPath $[?match(@.a, '(a+)+$')] on $response.body: it ran longer than 1 s",
     ),
     Fault(
         "gzip-json-body",
