@@ -533,18 +533,6 @@ def test_a_deadline_already_spent_sends_nothing_more(workflow: str) -> None:
     assert [s.step_id for s in result.steps] == ["first"]  # type: ignore[attr-defined]
 
 
-def _runner_forwards_deadline() -> bool:
-    import inspect
-
-    from arazzo_runner import runner
-
-    return "deadline=self.timeout" in inspect.getsource(runner)
-
-
-@pytest.mark.skipif(
-    not _runner_forwards_deadline(),
-    reason="Runner.run does not pass deadline=self.timeout to HttpExecutor yet",
-)
 def test_cli_timeout_stops_a_slow_drip(workflow: str) -> None:
     with scripted_server([[sse_head(), *_drip(20.0)]]) as server:
         done = arazzo_run(workflow, server.url, "-w", "consume", "--timeout", "1")
