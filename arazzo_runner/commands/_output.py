@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 import click
@@ -22,6 +23,7 @@ from ..reporting import Outcome
 from ..reporting.json_report import report_data
 from ..reporting.text import result_lines, summary_table
 from ..results import RunResult
+from ._jmespath import truthy
 
 __all__ = ["StreamPrinter", "cli_redactor", "print_outcomes", "print_progress", "print_result"]
 
@@ -42,31 +44,54 @@ def cli_redactor(auth: Mapping[str, str], env: Mapping[str, str]) -> Redactor:
 
 
 class StreamPrinter:
-    """The ``--stream`` consumer: prints each event the moment it arrives."""
+    """The ``--stream`` consumer: prints each event the moment it arrives.
 
-    def __init__(self, *, as_json: bool, until: str | None, redactor: Redactor) -> None:
+    ``until`` is a compiled JMESPath expression (:mod:`._jmespath`): reading stops at the first
+    event whose JSON data makes it true. ``status`` (a terminal, for people) gets a live counter
+    line that is cleared before each event line and at the end of the stream.
+    """
+
+    def __init__(
+        self, *, as_json: bool, until: Any, redactor: Redactor, status: TextIO | None = None
+    ) -> None:
         self.as_json = as_json
         self.redactor = redactor
+        self.until = until
+        self.status = status
         self.count = 0
-        self.until = None
-        if until:
-            import jmespath
-
-            self.until = jmespath.compile(until)
+        self.received = 0
 
     def __call__(self, step_id: str, stream: Any) -> None:
-        for event in stream:
-            self.count += 1
-            self.show(step_id, event)
-            if self.until is not None and self._stop(event):
-                break
+        started = time.monotonic()
+        try:
+            for event in stream:
+                self.count += 1
+                self.received += len(event.data)
+                self._clear()
+                self.show(step_id, event)
+                if self.until is not None and self._stop(event):
+                    break
+                self._counter(step_id, time.monotonic() - started)
+        finally:
+            self._clear()
 
     def _stop(self, event: Any) -> bool:
         try:
             data = json.loads(event.data)
         except ValueError:
             return False
-        return bool(self.until.search(data)) if self.until is not None else False
+        return truthy(self.until.search(data))
+
+    def _counter(self, step_id: str, elapsed: float) -> None:
+        if self.status is not None:
+            kib = self.received / 1024
+            self.status.write(f"\r[{step_id}] {self.count} events, {kib:.1f} KiB, {elapsed:.1f} s")
+            self.status.flush()
+
+    def _clear(self) -> None:
+        if self.status is not None:
+            self.status.write("\r\033[K")
+            self.status.flush()
 
     def show(self, step_id: str, event: Any) -> None:
         if self.as_json:
@@ -87,11 +112,9 @@ class StreamPrinter:
         sys.stdout.flush()
 
 
-def _print_data(data: Any, query: str | None, redactor: Redactor) -> None:
-    if query:
-        import jmespath
-
-        data = jmespath.search(query, data)
+def _print_data(data: Any, query: Any, redactor: Redactor) -> None:
+    if query is not None:
+        data = query.search(data)
     click.echo(redactor.redact_text(json.dumps(data, ensure_ascii=False)))
 
 
@@ -99,14 +122,16 @@ def print_result(
     result: RunResult,
     *,
     as_json: bool,
-    query: str | None,
+    query: Any,
     redactor: Redactor,
     streamed: bool = False,
 ) -> None:
-    """One workflow's result: the step lines and verdict, or (``--json``/``--query``) JSON."""
-    if as_json or query:
+    """One workflow's result: the step lines and verdict, or (``--json``/``--query``) JSON.
+
+    ``query`` is a compiled JMESPath expression (or None)."""
+    if as_json or query is not None:
         data: Any = redactor.redact_data(result.to_dict())
-        if streamed and not query:
+        if streamed and query is None:
             data = {"type": "result", **data}
         _print_data(data, query, redactor)
         return
@@ -114,10 +139,10 @@ def print_result(
 
 
 def print_outcomes(
-    outcomes: Sequence[Outcome], *, as_json: bool, query: str | None, redactor: Redactor
+    outcomes: Sequence[Outcome], *, as_json: bool, query: Any, redactor: Redactor
 ) -> None:
     """The end of a run of many: the JSON list, or the summary table."""
-    if as_json or query:
+    if as_json or query is not None:
         _print_data(report_data(outcomes, redactor, many=True), query, redactor)
         return
     click.echo(redactor.redact_text("\n".join(["", *summary_table(outcomes)])))

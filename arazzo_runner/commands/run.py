@@ -154,7 +154,11 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @click.option("--stream", is_flag=True, help="Print SSE events as they arrive.")
-@click.option("--until", metavar="JMESPATH", help="Stop a stream when this is true on an event.")
+@click.option(
+    "--until",
+    metavar="JMESPATH",
+    help="Stop a stream at the first event whose JSON data makes this true (implies --stream).",
+)
 @click.option("--query", metavar="JMESPATH", help="Apply JMESPath to the JSON result.")
 @click.option("--max-steps", default=1000, show_default=True, help="Global step budget.")
 @click.option("--timeout", type=float, help="Overall deadline for the run, in seconds.")
@@ -199,14 +203,24 @@ def command(
     """
     from ..inputs import parse_input_pairs
     from ..runner import Runner
+    from ._jmespath import compile_option
     from ._output import StreamPrinter, cli_redactor
 
+    until_expression = compile_option(until, "--until")
+    query_expression = compile_option(query, "--query")
+    stream = stream or until_expression is not None
     many = _many_wanted(paths, run_all, workflow_id)
     inputs = _read_inputs(inputs_path)
     inputs.update(parse_input_pairs(input_pairs))
     auth = _pairs(auth_pairs, "--auth")
     redactor = cli_redactor(auth, os.environ)
-    printer = StreamPrinter(as_json=as_json, until=until, redactor=redactor)
+    live = not as_json and sys.stderr.isatty()
+    printer = StreamPrinter(
+        as_json=as_json,
+        until=until_expression,
+        redactor=redactor,
+        status=sys.stderr if live else None,
+    )
     reports = Reports(report_paths, redactor)
     client = reports.client()
     runner = Runner(
@@ -220,7 +234,9 @@ def command(
         client=client,
         redactor=redactor,
     )
-    session = _Session(runner, inputs, mock, reports, printer, as_json, query, stream, redactor)
+    session = _Session(
+        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
+    )
     try:
         if many:
             return _run_many(session, paths)
@@ -240,7 +256,7 @@ class _Session:
     reports: Reports
     printer: StreamPrinter
     as_json: bool
-    query: str | None
+    query: Any  # compiled JMESPath, or None
     streamed: bool
     redactor: Redactor
 
