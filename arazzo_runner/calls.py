@@ -38,7 +38,10 @@ class Exchange:
     ``request_*``/``response_*`` feed ``$request.*``/``$response.*``. ``response_body`` is parsed
     JSON when the media type is JSON, text or bytes otherwise, and MISSING for an open stream
     nobody consumed. ``error`` is set when no response arrived (the step fails; ``$statusCode``
-    is absent). ``stream`` is an open event stream the engine may hand to a consumer;
+    is absent). ``problem`` describes a non-2xx answer in one message (status, the server's
+    ``detail``, fal's error type and request id, or "HTML error page from a proxy"); the engine
+    adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
+    may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it.
     """
 
@@ -56,6 +59,7 @@ class Exchange:
     stream: Any = None
     events: int | None = None
     failure: str | None = None
+    problem: str | None = None
     closer: Callable[[], None] | None = None
 
     def close(self) -> None:

@@ -296,12 +296,16 @@ class Engine:
             if exchange is not None and (code is None or not 200 <= code < 300):
                 result.status = "failed"
                 result.failures.append(Failure(f"status {code} is not 2xx", "2xx (default)"))
+                if exchange.problem:
+                    result.failures.append(Failure(exchange.problem, source="response"))
             return
         for criterion in step.success_criteria:
             verdict = self.compiler.criterion(criterion).evaluate(ctx)
             if not verdict.passed:
                 result.status = "failed"
                 result.failures.append(Failure(verdict.reason, criterion.condition))
+        if result.status == "failed" and exchange is not None and exchange.problem:
+            result.failures.append(Failure(exchange.problem, source="response"))
 
     def _choose(
         self,
@@ -388,5 +392,13 @@ def _step_index(steps: tuple[Step, ...], step_id: str | None) -> int:
 
 
 def _first_reason(result: StepResult) -> str:
-    reason = result.failures[0].reason if result.failures else "failed"
+    """The first reason, and the server's own word on it when it gave one (the last reason)."""
+    reasons = [f.reason for f in result.failures]
+    reason = reasons[0] if reasons else "failed"
+    if (
+        len(reasons) > 1
+        and result.failures[-1].condition is None
+        and reasons[-1].startswith("HTTP ")
+    ):
+        reason = f"{reason}; {reasons[-1]}"
     return f"step {result.step_id} failed: {reason}"

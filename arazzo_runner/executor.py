@@ -245,6 +245,11 @@ class HttpExecutor:
         if raw is None:
             return
         exchange.response_body = decode_body(raw, content_type)
+        if not response.is_success:
+            described = describe_error_response(
+                response.status_code, exchange.response_headers, exchange.response_body
+            )
+            exchange.problem = self.redactor.redact_text(described)
         wanted = spec is not None or sse_only_declared(operation, response.status_code)
         if response.is_success and wanted:
             got = media_type(content_type) or "no Content-Type"

@@ -27,13 +27,19 @@ RunStatus = Literal["passed", "failed"]
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """Why a step failed: a criterion with its reason, or an error message."""
+    """Why a step failed: a criterion with its reason, or an error message. ``source`` is
+    ``"response"`` for the server's own description of an error answer (fal's ``detail``,
+    error type and request id, or a proxy's HTML page)."""
 
     reason: str
     condition: str | None = None
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"condition": self.condition, "reason": self.reason}
+        data = {"condition": self.condition, "reason": self.reason}
+        if self.source is not None:
+            data["source"] = self.source
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,14 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .calls import Exchange, OperationCall, StreamConsumer
 from .diagnostics import Diagnostic, Severity
 from .errors import InputError, ValidationFailed
 from .redact import Redactor
-from .results import Excerpt, Failure, RunResult
+from .results import Excerpt, RunResult
 
 if TYPE_CHECKING:
     import httpx
@@ -226,7 +227,7 @@ class _Recorder:
             if step.method is not None:
                 step_id, found = next(sent, ("", None))
                 step.excerpt = found if step_id == step.step_id else None
-            step.failures = [Failure(redact(f.reason), f.condition) for f in step.failures]
+            step.failures = [replace(f, reason=redact(f.reason)) for f in step.failures]
         if result.error is not None:
             result.error = redact(result.error)
 

@@ -1,0 +1,78 @@
+"""An error answer fails its step with the server's own word on it: fal's 422 ``detail``,
+``X-Fal-Error-Type`` and ``x-fal-request-id``, a proxy's HTML 502 named as such, and a 200 that
+is not the stream the operation promised. Real fal-like app on 127.0.0.1, real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner.cli import main
+from tests.support.apps import make_fal_app
+from tests.support.asgi_server import serve
+
+FAL = str(
+    Path(__file__).resolve().parents[1] / "workflows" / "fal-ai-stream-inference-workflow.yml"
+)
+INPUTS = ["-i", "modelOwner=fal-ai", "-i", "modelName=any-llm", "-i", 'input={"prompt": "hi"}']
+
+
+def run(capsys: pytest.CaptureFixture[str], mode: str, *args: str) -> tuple[int, str, str]:
+    with serve(make_fal_app(mode)) as url:  # type: ignore[arg-type]
+        with pytest.raises(SystemExit) as caught:
+            main(["run", FAL, *INPUTS, "-S", f"falModelApis={url}", *args])
+    out, err = capsys.readouterr()
+    return int(caught.value.code or 0), out, err
+
+
+@pytest.fixture(autouse=True)
+def fal_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("FAL_KEY", "fal-test-key-123")
+    yield
+
+
+def test_a_422_names_fal_detail_error_type_and_request_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "validation-error", "--stream")
+    assert code == 1
+    assert "HTTP 422 Unprocessable Entity: body.prompt: field required" in out
+    assert "X-Fal-Error-Type: validation_error" in out and "x-fal-request-id: " in out
+    assert "422" in err and "body.prompt: field required" in err  # the one-line run error too
+
+
+def test_the_json_result_carries_the_description_as_a_response_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "validation-error", "--json")
+    assert code == 1
+    [step] = json.loads(out)["steps"]
+    assert step["statusCode"] == 422
+    assert step["failures"][0]["condition"] == "$statusCode == 200"
+    described = step["failures"][-1]
+    assert described["source"] == "response" and described["condition"] is None
+    assert described["reason"].startswith("HTTP 422 Unprocessable Entity")
+
+
+def test_an_html_502_is_reported_as_a_proxy_page(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "bad-gateway")
+    assert code == 1
+    assert "HTTP 502 Bad Gateway: HTML error page from a proxy" in out
+    assert "<html" not in out.lower()
+
+
+def test_a_json_200_where_a_stream_was_promised_is_a_clear_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "json", "--stream")
+    assert code == 1
+    assert "expected text/event-stream, got application/json" in out
+
+
+def test_a_passing_stream_has_no_response_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "finite", "--json")
+    assert code == 0
+    assert json.loads(out)["steps"][0]["failures"] == []
