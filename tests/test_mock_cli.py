@@ -168,12 +168,24 @@ def test_a_signal_right_after_start_up_still_stops_cleanly(spawn: Spawn, signum:
     assert proc.err.rest()[-1] == "stopped"
 
 
+def _two_free_ports() -> int:
+    """A port that is free, with the next one free too (both were bound, then released)."""
+    for _ in range(50):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no two consecutive free ports on 127.0.0.1")
+
+
 def test_an_arazzo_file_mocks_each_openapi_source_on_the_given_ports(
     spawn: Spawn,
 ) -> None:
-    with socket.socket() as probe:  # find two consecutive free ports
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _two_free_ports()
     proc = spawn(arazzo("mock", "workflows/multi-source.arazzo.yaml", "--port", str(port)))
     process = proc.process
     urls = _urls(proc.out, 2)
