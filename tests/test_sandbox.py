@@ -33,19 +33,23 @@ def test_same_answer_as_in_process(operation: str, args: tuple[Any, ...]) -> Non
     assert run(operation, *args) == (list(expected) if isinstance(expected, tuple) else expected)
 
 
+STOPPED = (SandboxTimeout,)
+STOPPED_OR_OUT_OF_MEMORY = (SandboxTimeout, SandboxFailure)  # whichever bound comes first
+
+
 @pytest.mark.parametrize(
-    ("operation", "args"),
+    ("operation", "args", "stopped"),
     [
-        ("regex", (r"(a+)+b", 0, "a" * 64)),
-        ("jsonpath", ("$[?match(@, '(a+)+b')]", None, ["a" * 64], "$response.body")),
-        ("xpath", ("count(1 to 100000000) > 0", None, "<r/>", "$response.body")),
+        ("regex", (r"(a+)+b", 0, "a" * 64), STOPPED),
+        ("jsonpath", ("$[?match(@, '(a+)+b')]", None, ["a" * 64], "$response.body"), STOPPED),
+        ("xpath", ("count(1 to 100000000) > 0", None, "<r/>", "$r"), STOPPED_OR_OUT_OF_MEMORY),
     ],
     ids=["regex", "jsonpath-match", "xpath-range"],
 )
 def test_a_runaway_operation_is_stopped_and_the_next_one_works(
-    operation: str, args: tuple[Any, ...]
+    operation: str, args: tuple[Any, ...], stopped: tuple[type[Exception], ...]
 ) -> None:
-    with pytest.raises(SandboxTimeout, match=r"longer than 0\.5 s"):
+    with pytest.raises(stopped):
         run(operation, *args, seconds=0.5)
     assert run("regex", r"a+b", 0, "aab") is True  # a fresh helper answers
 
