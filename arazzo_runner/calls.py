@@ -72,6 +72,8 @@ class StepExecutor(Protocol):
     def execute(self, call: OperationCall) -> Exchange: ...
 
 
-StreamConsumer = Callable[[str, Any], None]
+StreamConsumer = Callable[[str, Any], "str | None"]
 """Called as ``consumer(step_id, event_stream)`` with a step's open stream, after the step's
-success criteria passed; the engine closes the stream when the consumer returns."""
+success criteria passed; the engine closes the stream when the consumer returns. A consumer
+that returns a message (e.g. the stream reported an error) fails the step with it; ``None``
+leaves the step passed."""

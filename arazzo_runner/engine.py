@@ -188,9 +188,12 @@ class Engine:
             result.attempts = attempts
             try:
                 if result.status == "passed":
-                    self._hand_over_stream(step, exchange)
-                    action = self._choose(scope, step, ctx, success=True, used=used)
-                    return result, action
+                    problem = self._hand_over_stream(step, exchange)
+                    if problem is None:
+                        action = self._choose(scope, step, ctx, success=True, used=used)
+                        return result, action
+                    result.status = "failed"
+                    result.failures.append(Failure(problem, source="stream"))
                 action = self._choose(scope, step, ctx, success=False, used=used)
             finally:
                 if exchange is not None:
@@ -350,10 +353,12 @@ class Engine:
                 if exchange is not None:
                     exchange.close()
 
-    def _hand_over_stream(self, step: Step, exchange: Exchange | None) -> None:
+    def _hand_over_stream(self, step: Step, exchange: Exchange | None) -> str | None:
+        """Give the open stream to the consumer; what it reports wrong (if anything) fails
+        the step."""
         if exchange is None or exchange.stream is None or self.stream_consumer is None:
-            return
-        self.stream_consumer(step.step_id, exchange.stream)
+            return None
+        return self.stream_consumer(step.step_id, exchange.stream)
 
     def _charge(self, run: _Run) -> None:
         run.executed += 1

@@ -76,3 +76,25 @@ def test_a_passing_stream_has_no_response_failure(capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "finite", "--json")
     assert code == 0
     assert json.loads(out)["steps"][0]["failures"] == []
+
+
+def test_a_stream_event_with_an_error_fails_the_step_under_stream(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "model-error", "--stream", "--json")
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert [line["type"] for line in lines] == ["event", "event", "result"]
+    [step] = lines[-1]["steps"]
+    assert step["status"] == "failed"
+    failure = step["failures"][-1]
+    assert failure["source"] == "stream"
+    assert failure["reason"].startswith("the stream reported an error in event 2: ")
+
+
+def test_without_stream_the_open_stream_is_judged_on_its_headers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "model-error", "--json")
+    assert code == 0  # nobody read the events: the 200 text/event-stream is the step's answer
+    assert json.loads(out)["steps"][0]["failures"] == []

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import click
 
+from .._exec_stream import event_value, reported_error
 from ..auth import Credentials
 from ..redact import Redactor
 from ..reporting import Outcome
@@ -61,26 +62,28 @@ class StreamPrinter:
         self.count = 0
         self.received = 0
 
-    def __call__(self, step_id: str, stream: Any) -> None:
-        started = time.monotonic()
+    def __call__(self, step_id: str, stream: Any) -> str | None:
+        """Print the stream's events; an event whose JSON ``error`` is set (fal's convention)
+        ends it and fails the step with that message."""
+        started, seen = time.monotonic(), 0
         try:
             for event in stream:
+                seen += 1
                 self.count += 1
                 self.received += len(event.data)
                 self._clear()
                 self.show(step_id, event)
-                if self.until is not None and self._stop(event):
-                    break
+                data = event_value(event)
+                message = reported_error(data)
+                if message is not None:
+                    return f"the stream reported an error in event {seen}: {message}"
+                if self.until is not None and not isinstance(data, str):
+                    if truthy(self.until.search(data)):
+                        break
                 self._counter(step_id, time.monotonic() - started)
         finally:
             self._clear()
-
-    def _stop(self, event: Any) -> bool:
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return False
-        return truthy(self.until.search(data))
+        return None
 
     def _counter(self, step_id: str, elapsed: float) -> None:
         if self.status is not None:
