@@ -81,6 +81,13 @@ def section(title: str, argv: list[str], targets: str) -> list[str]:
     return lines
 
 
+def targets_seen(body: list[str]) -> list[str]:
+    """Every figure line that states its target (bold value, then ``target``), in order."""
+    lines = "\n".join(body).splitlines()
+    found = [line for line in lines if "**" in line and "target" in line]
+    return [line if line.startswith("- ") else f"- {line}" for line in found] or ["(none)"]
+
+
 def as_markdown(output: str) -> str:
     """Give a table that follows a line of text the blank line markdown needs."""
     return re.sub(r"^([^\n|][^\n]*)\n\|", r"\1\n\n|", output, flags=re.M)
@@ -130,7 +137,8 @@ def main() -> None:
         "",
     ]
     notes = kept_notes()
-    args.output.write_text("\n".join([*head, *body, *notes]) + "\n")
+    glance = ["## Targets at a glance", "", *targets_seen(body), ""]
+    args.output.write_text("\n".join([*head, *glance, *body, *notes]) + "\n")
     print(f"wrote {args.output}", file=sys.stderr)
 
 

@@ -345,12 +345,21 @@ def _table(rows: list[tuple[str, dict[str, Any] | str]], expected_events: int) -
             f"{r['rss_growth_mib']:.1f} MiB |"
         )
     ours, theirs = found.get("arazzo_runner EventStream"), found.get("httpx-sse")
+    print()
     if ours and theirs:
         http = ours["http_mb_s"] / theirs["http_mb_s"]
         decode = ours["decode_mb_s"] / theirs["decode_mb_s"]
         print(
-            f"\nRatio EventStream / httpx-sse: HTTP **{http:.2f}x**, decode {decode:.2f}x"
-            " (target: HTTP at least 2x)."
+            f"- EventStream / httpx-sse throughput: HTTP **{http:.2f}x**, decode {decode:.2f}x"
+            " (target: HTTP at least 2x)"
+        )
+    if ours:
+        print(
+            f"- EventStream p99 delivery latency: **{ours['p99_ms']:.2f} ms** (target under 2 ms)"
+        )
+        print(
+            f"- EventStream peak RSS: **{ours['rss_mib']:.0f} MiB**, growth while streaming "
+            f"{ours['rss_growth_mib']:.1f} MiB (target under 60 MB and flat)"
         )
 
 

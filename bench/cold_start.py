@@ -79,14 +79,17 @@ def peer_rows(runs: int) -> tuple[list[tuple[Timing, str]], list[str], dict[str,
 
 
 def ratios(ours: list[tuple[Timing, str]], helps: dict[str, float]) -> list[str]:
-    if not helps:
-        return []
-    fastest = min(helps, key=helps.__getitem__)
-    help_ms = ours[2][0].median
-    return [
-        f"`arazzo --help` / fastest peer's `--help` ({fastest}, {ms(helps[fastest])}): "
-        f"**{help_ms / helps[fastest]:.2f}** (target at most 0.33).",
+    lines = [
+        f"- `arazzo validate` of one file: **{ms(ours[3][0].median)}** (target under 200 ms)",
     ]
+    if helps:
+        fastest = min(helps, key=helps.__getitem__)
+        help_ms = ours[2][0].median
+        lines.append(
+            f"- `arazzo --help` / fastest peer's `--help` ({fastest}, {ms(helps[fastest])}): "
+            f"**{help_ms / helps[fastest]:.2f}** (target at most 0.33)"
+        )
+    return lines
 
 
 def main() -> None:
@@ -108,8 +111,8 @@ def main() -> None:
     if args.peers:
         print()
         print("\n".join(["Peers:", "", *version_lines(list(PEER_COMMANDS)), *notes]))
-        print()
-        print("\n".join(ratios(rows, helps)))
+    print()
+    print("\n".join(ratios(rows, helps)))
     argv = [sys.executable, "-m", "bench.cold_start", "--runs", str(args.runs)]
     print(f"\nCommand: `{show([*argv, *['--peers'] * args.peers])}`")
 

@@ -256,7 +256,8 @@ def overheads(rows: list[dict[str, Any]], peer: bool) -> list[str]:
     ours = slope("runner") - slope("loop")
     lines = [
         f"- per-step overhead over the httpx loop, slope {low['n']} to {high['n']} steps: Runner "
-        f"{ours * 1e6:.0f} us ({slope('runner') / slope('loop'):.2f}x the loop's per-step cost)"
+        f"{ours * 1e6:.0f} us; Runner per step / loop per step **"
+        f"{slope('runner') / slope('loop'):.2f}x** (target at most 1.5x)"
     ]
     if peer:
         theirs = slope("jentic") - slope("loop")
