@@ -232,7 +232,7 @@ FAULTS = [
         [[http_response("502 Bad Gateway", _HTML_502, headers=[("Content-Type", "text/html")])]],
         ("-w", "json"),
         1,
-        "$statusCode is 502, expected == 200",
+        "HTTP 502 Bad Gateway: HTML error page from a proxy: 502 Bad Gateway (502)",
     ),
     Fault(
         "429-retry-after-seconds",
