@@ -322,7 +322,30 @@ FAULTS = [
         "passed",
         connections_made=1,
     ),
+    Fault(
+        "stall-after-headers-until-timeout",
+        [[http_response(body=b"{", length=100), HOLD]],
+        ("-w", "json", "--timeout", "1"),
+        3,
+        "the run deadline of 1 s passed during reading the body",
+        connections_made=1,
+    ),
+    Fault(
+        "no-answer-until-timeout",
+        [[HOLD]],
+        ("-w", "json", "--timeout", "1"),
+        3,
+        "the run deadline of 1 s passed during waiting for the answer",
+        connections_made=1,
+    ),
     # -- streams consumed by the step (x-arazzo-stream) --------------------------------------
+    Fault(
+        "stream-silent-after-headers-until-timeout",
+        [[sse_head(), HOLD]],
+        ("-w", "consume", "--timeout", "1"),
+        3,
+        "the run deadline of 1 s passed during the stream (after 0 events)",
+    ),
     Fault(
         "stream-reset-mid-event",
         [[sse_head(), b'data: {"n": 1}\n\n', b"data: half", RESET]],
@@ -389,6 +412,13 @@ FAULTS = [
         ("-w", "handover", "--stream"),
         3,
         "SSE stream broke after 1 events",
+    ),
+    Fault(
+        "handover-silent-until-timeout",
+        [[sse_head(), HOLD]],
+        ("-w", "handover", "--stream", "--timeout", "1"),
+        3,
+        "SSE stream timed out: deadline=",
     ),
     Fault(
         "handover-idle",
