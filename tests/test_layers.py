@@ -44,7 +44,7 @@ LAYERS: dict[str, int] = {
     # 3 -- criteria and SSE
     "criteria": 3,
     "_stream_spec": 3,
-    "_regex_worker": 3,
+    "_sandbox": 3,
     "_jsonpath": 3,
     "_xml": 3,
     "sse": 3,
