@@ -136,10 +136,17 @@ def machine_lines() -> list[str]:
         f"- python: {sys.version.split()[0]} ({sys.executable})",
         f"- packages: {versions}",
         f"- commit: {git_commit()} (plus any uncommitted work in the tree)",
-        "- load average at the start (1, 5, 15 min): "
-        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-        + f" on {os.cpu_count()} CPUs (above the CPU count: a loaded machine, figures are noisy)",
+        f"- load average at the start (1, 5, 15 min): {load_note()}",
     ]
+
+
+def load_note() -> str:
+    """The load averages, flagged when other work already uses half the CPUs or more."""
+    loads, cpus = os.getloadavg(), os.cpu_count() or 1
+    text = ", ".join(f"{x:.2f}" for x in loads) + f" on {cpus} CPUs"
+    if loads[0] >= cpus / 2:
+        text += " (**a loaded machine**: other work shares the CPUs, figures are noisy)"
+    return text
 
 
 def run_section(argv: Sequence[str], timeout: float = 600) -> str:
