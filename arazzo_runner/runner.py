@@ -107,6 +107,7 @@ class Runner:
                 column=first.column if first else None,
                 hint="run `arazzo validate` for the full list",
             )
+        _refuse_unloaded_sources(workspace)
         return workspace
 
     def run(
@@ -236,6 +237,29 @@ async def _in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     import anyio.to_thread
 
     return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+
+
+def _refuse_unloaded_sources(workspace: Workspace) -> None:
+    """``validate`` warns about a source it cannot load; a run cannot use it: exit 2 for a
+    local file (the document must change), 3 for a remote one that could not be fetched."""
+    from .errors import RunError, SourceError
+
+    root = workspace.root
+    assert root is not None
+    for source in workspace.sources(root).values():
+        if source.error is None:
+            continue
+        declared = root.source(source.name)
+        remote = source.url.startswith(("http://", "https://"))
+        error = RunError if remote else SourceError
+        raise error(
+            f"source description {source.name!r} cannot be loaded: {source.error}",
+            file=declared.loc.file if declared else None,
+            line=declared.loc.line if declared else None,
+            hint="check its url (and the network, or drop --offline)"
+            if remote
+            else "fix its url or the file it names",
+        )
 
 
 def _pick_workflow(document: Any, workflow_id: str | None) -> Any:

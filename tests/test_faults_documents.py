@@ -152,42 +152,43 @@ FAULTS = [
         },
         (2, "XPath cannot be compiled"),
     ),
-    # -- sources: validation warns (its checks are skipped), a run cannot use the operation ---
+    # -- sources: validation warns (its checks are skipped); a run refuses before any request:
+    # 2 for a local file (the document must change), 3 for a remote one it could not fetch --
     Fault(
         "source-over-the-size-limit",
         {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": OPENAPI + "#" * (17 * MIB)},
         (0, "over the 16777216-byte limit"),
-        (1, "operation getJson cannot be used"),
+        (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "binary-source",
         {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": b"\x00\x01\x02\x03"},
         (0, "this is a binary file"),
-        (1, "operation getJson cannot be used"),
+        (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "source-is-a-directory",
         {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": None},
         (0, "is a directory, not a file"),
-        (1, "operation getJson cannot be used"),
+        (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "source-alias-bomb",
         {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": _alias_bomb()},
         (0, "a YAML alias bomb?"),
-        (1, "operation getJson cannot be used"),
+        (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "source-other-scheme",
         {"doc.arazzo.yaml": arazzo_doc("ftp://example.com/api.yaml")},
         (0, "unsupported URL scheme `ftp:`"),
-        (1, "operation getJson cannot be used"),
+        (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "remote-source-offline",
         {"doc.arazzo.yaml": arazzo_doc("https://example.com/api.yaml")},
         (0, "remote sources are disabled (--offline)"),
-        (1, "operation getJson cannot be used"),
+        (3, "source description 'api' cannot be loaded: "),
     ),
     Fault(
         "source-cycle",

@@ -232,7 +232,7 @@ BAD_DESCRIPTIONS = {
     "missing-source": (
         MISSING_SOURCE,
         "source 'gone' cannot be mocked: file not found",
-        "source 'gone' cannot be mocked: file not found",
+        "source description 'gone' cannot be loaded: file not found",
     ),
 }
 

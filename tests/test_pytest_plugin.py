@@ -218,10 +218,12 @@ def test_passing_and_failing_workflows(project: pytest.Pytester, petstore: str) 
     result.stdout.fnmatch_lines(
         [
             "*_ workflow bad-login _*",
-            "workflow bad-login failed: step login failed: $statusCode is 401, expected == 200",
+            "workflow bad-login failed: step login failed: $statusCode is 401, expected == 200;"
+            " HTTP 401 Unauthorized: invalid username or password",
             f"step login (workflows/logins.arazzo.yaml:{login_line}): failed (HTTP 401, 1 attempt)",
             "  criterion: $statusCode == 200",
             "     reason: $statusCode is 401, expected == 200",
+            "  error: HTTP 401 Unauthorized: invalid username or password",
             "  exchange:",
             f"    > POST {petstore}/login",
             "    > Content-Type: application/json",
