@@ -294,7 +294,11 @@ def report(rows: list[dict[str, Any]], rss_rows: dict[str, Any], rss_steps: int)
         "",
         *overheads(rows, peer),
     ]
-    lines += [f"Peak RSS running {rss_steps} steps, each in a fresh process after a warm-up run:"]
+    return lines + rss_lines(rss_rows, rss_steps)
+
+
+def rss_lines(rss_rows: dict[str, Any], rss_steps: int) -> list[str]:
+    lines = [f"Peak RSS running {rss_steps} steps, each in a fresh process after a warm-up run:"]
     lines += [""]
     for kind, value in rss_rows.items():
         if isinstance(value, str):
