@@ -8,7 +8,11 @@ is looked up, in this order, in:
 2. the environment variable ``ARAZZO_AUTH_<KEY>`` (key upper-cased, every non-alphanumeric
    character replaced by ``_``: ``falKey`` -> ``ARAZZO_AUTH_FALKEY``);
 3. well-known names: a fal scheme (:func:`is_fal_scheme`) reads ``FAL_KEY``, or
-   ``FAL_KEY_ID`` and ``FAL_KEY_SECRET`` joined by ``:``.
+   ``FAL_KEY_ID`` and ``FAL_KEY_SECRET`` joined by ``:``, but only for a request to fal's own
+   hosts (``fal.run``, ``fal.ai``, ``fal.media`` and their subdomains) or to loopback
+   (:func:`fal_key_host`): the document chooses the hosts, and a workflow from someone else's
+   repository must not be able to send your key to its own server. Anywhere else the key must
+   be given for the run (``--auth``/``ARAZZO_AUTH_<KEY>``).
 
 How a value is sent depends on the scheme (:data:`APPLIERS`): ``apiKey`` in a header, query or
 cookie, after the prefix in the extension ``x-arazzo-runner-prefix`` (fal: ``Key ``);
@@ -33,6 +37,7 @@ __all__ = [
     "Credentials",
     "Outgoing",
     "env_var_name",
+    "fal_key_host",
     "is_fal_scheme",
     "parse_auth_pairs",
 ]
@@ -53,6 +58,14 @@ from .redact import Redactor
 PREFIX_EXTENSION = "x-arazzo-runner-prefix"
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _FAL_HINT = "or run against the local mock with --mock"
+_FAL_HOSTS = ("fal.run", "fal.ai", "fal.media")
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def fal_key_host(host: str) -> bool:
+    """Whether ``FAL_KEY`` from the environment may go to ``host``: fal's hosts and loopback."""
+    name = host.lower().rstrip(".")
+    return name in _LOOPBACK or any(name == h or name.endswith("." + h) for h in _FAL_HOSTS)
 
 
 def env_var_name(scheme_key: str) -> str:
@@ -100,8 +113,8 @@ class Credentials:
         given = dict(auth) if isinstance(auth, Mapping) else parse_auth_pairs(auth)
         return cls(given, dict(environ or {}))
 
-    def lookup(self, scheme: SecurityScheme) -> str | None:
-        """The credential for ``scheme``, or None."""
+    def lookup(self, scheme: SecurityScheme, host: str | None = None) -> str | None:
+        """The credential for ``scheme`` on a request to ``host`` (None: any host), or None."""
         if scheme.key in self.given:
             return self.given[scheme.key]
         folded = {k.lower(): v for k, v in self.given.items()}
@@ -110,7 +123,9 @@ class Credentials:
         value = self.environ.get(env_var_name(scheme.key))
         if value:
             return value
-        return self._fal_key() if is_fal_scheme(scheme) else None
+        if not is_fal_scheme(scheme) or (host is not None and not fal_key_host(host)):
+            return None
+        return self._fal_key()
 
     def _fal_key(self) -> str | None:
         key = self.environ.get("FAL_KEY")
@@ -126,12 +141,14 @@ class Credentials:
         values = [*self.given.values(), *env]
         return [part for v in values if v for part in (v, *v.split(":", 1)[1:])]
 
-    def how_to_give(self, scheme: SecurityScheme) -> str:
+    def how_to_give(self, scheme: SecurityScheme, host: str | None = None) -> str:
         """What a user can do to provide a credential for ``scheme``."""
         options = f"pass --auth {scheme.key}=VALUE or set {env_var_name(scheme.key)}"
-        if is_fal_scheme(scheme):
-            return f"set FAL_KEY=..., {_FAL_HINT} ({options})"
-        return options
+        if not is_fal_scheme(scheme):
+            return options
+        if host is not None and not fal_key_host(host) and self._fal_key():
+            return f"FAL_KEY is only sent to fal's hosts and loopback, not to {host}; {options}"
+        return f"set FAL_KEY=..., {_FAL_HINT} ({options})"
 
 
 @dataclass
@@ -233,12 +250,13 @@ class Authenticator:
         """Add the credentials of the first satisfied alternative to ``out``."""
         if not security:
             return
-        chosen = self._choose(security, schemes, out)
+        host = httpx.URL(base_url).host
+        chosen = self._choose(security, schemes, out, host)
         for name, scopes in chosen.items():
             scheme = schemes[name]
             if _covered(scheme, out):
                 continue
-            value = self._value(scheme, scopes, base_url)
+            value = self._value(scheme, scopes, base_url, host)
             APPLIERS[scheme.type](scheme, value, out, self.redactor)
 
     def _choose(
@@ -246,33 +264,34 @@ class Authenticator:
         security: Sequence[Mapping[str, Sequence[str]]],
         schemes: Mapping[str, SecurityScheme],
         out: Outgoing,
+        host: str,
     ) -> Mapping[str, Sequence[str]]:
         anonymous, problems = False, []
         for alternative in security:
             if not alternative:
                 anonymous = True
                 continue
-            missing = [n for n in alternative if not self._available(schemes.get(n), out)]
+            missing = [n for n in alternative if not self._available(schemes.get(n), out, host)]
             if not missing:
                 return alternative
-            problems.append([self._describe(n, schemes.get(n)) for n in missing])
+            problems.append([self._describe(n, schemes.get(n), host) for n in missing])
         if anonymous:
             return {}
         raise self._missing_error(problems)
 
-    def _available(self, scheme: SecurityScheme | None, out: Outgoing) -> bool:
+    def _available(self, scheme: SecurityScheme | None, out: Outgoing, host: str) -> bool:
         if scheme is None or scheme.type not in APPLIERS:
             return False
-        return _covered(scheme, out) or self.credentials.lookup(scheme) is not None
+        return _covered(scheme, out) or self.credentials.lookup(scheme, host) is not None
 
-    def _describe(self, name: str, scheme: SecurityScheme | None) -> str:
+    def _describe(self, name: str, scheme: SecurityScheme | None, host: str) -> str:
         if scheme is None:
             return f"{name!r} (not defined in components.securitySchemes)"
         if scheme.type not in APPLIERS:
             return f"{name!r} ({scheme.type} is not supported by arazzo-runner)"
         where = f" in {scheme.location} {scheme.param_name}" if scheme.type == "apiKey" else ""
         kind = f"{scheme.type}{' ' + scheme.scheme if scheme.scheme else ''}{where}"
-        return f"{name!r} ({kind}): {self.credentials.how_to_give(scheme)}"
+        return f"{name!r} ({kind}): {self.credentials.how_to_give(scheme, host)}"
 
     def _missing_error(self, problems: list[list[str]]) -> CredentialsError:
         if len(problems) == 1 and len(problems[0]) == 1:
@@ -282,8 +301,10 @@ class Authenticator:
             text = f"no credentials for any security alternative of this operation: {options}"
         return CredentialsError(self.redactor.redact_text(text))
 
-    def _value(self, scheme: SecurityScheme, scopes: Sequence[str], base_url: str) -> str:
-        value = self.credentials.lookup(scheme)
+    def _value(
+        self, scheme: SecurityScheme, scopes: Sequence[str], base_url: str, host: str
+    ) -> str:
+        value = self.credentials.lookup(scheme, host)
         assert value is not None  # _choose checked it
         self.redactor.add(value)
         token_url = _client_credentials_url(scheme)

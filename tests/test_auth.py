@@ -91,11 +91,44 @@ def _apply(
     schemes: dict[str, SecurityScheme],
     creds: Credentials,
     out: Outgoing | None = None,
+    base_url: str = "http://127.0.0.1:8000",
 ) -> tuple[Outgoing, Redactor]:
     out = out or Outgoing()
     redactor = Redactor()
-    Authenticator(creds, redactor, client=None).apply(security, schemes, out, "http://x")  # type: ignore[arg-type]
+    Authenticator(creds, redactor, client=None).apply(security, schemes, out, base_url)  # type: ignore[arg-type]
     return out, redactor
+
+
+@pytest.mark.parametrize(
+    ("base_url", "sent"),
+    [
+        ("https://fal.run", True),
+        ("https://queue.fal.run", True),
+        ("https://rest.alpha.fal.ai/x", True),
+        ("http://localhost:8000", True),
+        ("http://127.0.0.1:9", True),
+        ("http://[::1]:9", True),
+        ("https://evil.example", False),
+        ("https://fal.run.evil.example", False),
+        ("https://notfal.run", False),
+    ],
+)
+def test_fal_key_from_the_environment_goes_only_to_fal_and_loopback(
+    base_url: str, sent: bool
+) -> None:
+    creds = Credentials.from_sources([], {"FAL_KEY": "fal-env-key"})
+    if sent:
+        out, _ = _apply([{"falKey": []}], {"falKey": FAL}, creds, base_url=base_url)
+        assert out.headers == {"Authorization": "Key fal-env-key"}
+        return
+    with pytest.raises(CredentialsError) as info:
+        _apply([{"falKey": []}], {"falKey": FAL}, creds, base_url=base_url)
+    assert "FAL_KEY is only sent to fal's hosts and loopback" in str(info.value)
+    assert "fal-env-key" not in str(info.value)
+    # given for the run, the key goes where the document says
+    given = Credentials.from_sources(["falKey=given-key"], {"FAL_KEY": "fal-env-key"})
+    out, _ = _apply([{"falKey": []}], {"falKey": FAL}, given, base_url=base_url)
+    assert out.headers == {"Authorization": "Key given-key"}
 
 
 def test_prefix_is_added_once() -> None:
