@@ -112,6 +112,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _visible(text: str) -> str:
     """Control characters (but newline and tab) as ``\\xNN`` text."""
+    if text.isprintable() or (text[-1:] == "\n" and text[:-1].isprintable()):
+        return text  # the common case, checked in C: no control character at all
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

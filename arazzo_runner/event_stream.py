@@ -221,6 +221,11 @@ class _StreamState:
         return self._events_received
 
     @property
+    def pending(self) -> int:
+        """Events already decoded but not handed out yet (0: the next one needs a read)."""
+        return len(self._pending)
+
+    @property
     def last_event(self) -> ServerSentEvent | None:
         return self._last_event
 

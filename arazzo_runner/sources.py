@@ -92,6 +92,13 @@ def _missing_file_hint(base_url: str, ref: str) -> str | None:
     return None
 
 
+# Parsed local files, shared by every Fetcher of the process (a validator given many workflows
+# that name the same OpenAPI file parses it once); keyed by path, mtime and size, so an edited
+# file is read again. A LocatedDocument is never changed after parsing.
+_PARSED: dict[tuple[str, int, int], LocatedDocument] = {}
+_PARSED_MAX = 256
+
+
 class Fetcher:
     """Reads documents by URL, bounded and cached (see the module docstring)."""
 
@@ -187,12 +194,20 @@ class Fetcher:
         if not path.is_file():
             what = "is a directory, not a file" if path.is_dir() else "not found"
             raise SourceError(f"file {what}: {path} (from `{written}`)", file=str(path))
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
         if size > self.max_bytes:
             raise SourceError(
                 f"{path} is {size} bytes, over the {self.max_bytes}-byte limit", file=str(path)
             )
-        return load_file(path)
+        key = (str(path), stat.st_mtime_ns, size)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            parsed = load_file(path)  # a YamlError is not kept: the next read raises afresh
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[key] = parsed
+        return parsed
 
     def _load_remote(self, url: str) -> LocatedDocument:
         import httpx

@@ -294,3 +294,26 @@ def test_remote_unreachable() -> None:
         port = sock.getsockname()[1]
     with pytest.raises(SourceError, match="cannot fetch"):
         Fetcher(timeout=2).fetch(f"http://127.0.0.1:{port}/x.yaml")
+
+
+def test_parsed_local_files_are_shared_but_an_edit_is_read_again(tmp_path: Path) -> None:
+    """Fetchers share parsed local files per process (keyed by path, mtime and size)."""
+    from arazzo_runner.validate import validate_path
+
+    doc = tmp_path / "w.arazzo.yaml"
+    doc.write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: a, url: ./a.yaml}]\n"
+        "workflows: [{workflowId: w, steps: [{stepId: s, operationId: nope}]}]\n",
+        encoding="utf-8",
+    )
+    api = tmp_path / "a.yaml"
+    api.write_text("openapi: 3.1.0\ninfo: {title: a, version: '1'}\npaths: {}\n", encoding="utf-8")
+    first, second = validate_path(str(doc)), validate_path(str(doc))
+    assert first == second and [d.code for d in first] == ["unknown-operation"]
+    api.write_text(
+        "openapi: 3.1.0\ninfo: {title: a, version: '1'}\n"
+        "paths: {/x: {get: {operationId: nope, responses: {'200': {description: ok}}}}}\n",
+        encoding="utf-8",
+    )
+    assert validate_path(str(doc)) == []

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring as _string
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -72,7 +73,10 @@ class StreamPrinter:
                 self.count += 1
                 self.received += len(event.data)
                 self._clear()
-                self.show(step_id, event)
+                self.show(step_id, event, flush=False)
+                # a burst leaves in one write; an event that has arrived is never held back
+                if self.status is not None or not getattr(stream, "pending", 0):
+                    sys.stdout.flush()
                 data = event_value(event)
                 message = reported_error(data)
                 if message is not None:
@@ -82,6 +86,7 @@ class StreamPrinter:
                         break
                 self._counter(step_id, time.monotonic() - started)
         finally:
+            sys.stdout.flush()
             self._clear()
         return None
 
@@ -96,23 +101,22 @@ class StreamPrinter:
             self.status.write("\r\033[K")
             self.status.flush()
 
-    def show(self, step_id: str, event: Any) -> None:
+    def show(self, step_id: str, event: Any, *, flush: bool = True) -> None:
         if self.as_json:
-            line = json.dumps(
-                {
-                    "type": "event",
-                    "step": step_id,
-                    "event": event.event,
-                    "data": event.data,
-                    "id": event.id,
-                    "retry": event.retry,
-                },
-                ensure_ascii=False,
+            # Exactly the text json.dumps(..., ensure_ascii=False) gives for the same dict, built
+            # with its own C string encoder (a stream of small events is bound by this line).
+            # JSON escapes every control character, so nothing is left for click.echo to strip.
+            retry = "null" if event.retry is None else repr(event.retry)
+            line = (
+                f'{{"type": "event", "step": {_string(step_id)}, "event": {_string(event.event)}, '
+                f'"data": {_string(event.data)}, "id": {_string(event.id)}, "retry": {retry}}}'
             )
+            sys.stdout.write(self.redactor.redact_text(line) + "\n")
         else:
             line = f"[{step_id}] #{self.count} {event.event}: {event.data}"
-        click.echo(self.redactor.redact_text(line))
-        sys.stdout.flush()
+            click.echo(self.redactor.redact_text(line))
+        if flush:
+            sys.stdout.flush()
 
 
 def _print_data(data: Any, query: Any, redactor: Redactor) -> None:
