@@ -60,7 +60,7 @@ def test_a_run_that_cannot_start_raises_from_the_loop(finite: tuple[Starlette, s
     with pytest.raises(arazzo_runner.InputError, match="modelName"):
         list(run)
     with pytest.raises(arazzo_runner.InputError):
-        run.result
+        _ = run.result
 
 
 def test_the_runner_keeps_its_own_consumer(finite: tuple[Starlette, str]) -> None:
