@@ -27,6 +27,7 @@ __all__ = [
 ]  # the settings themselves live in _stream_spec (validation reads them too)
 
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,24 @@ def event_value(event: ServerSentEvent) -> Any:
         return json.loads(event.data)
     except ValueError:
         return event.data
+
+
+_NULL_ERROR = re.compile(r'"error"\s*:\s*null\b')
+
+
+def reports_no_error(data: str) -> bool:
+    """True when ``data`` cannot be a JSON object with a non-empty top-level ``error`` member,
+    decided without parsing it (``reported_error(event_value(...))`` would be ``None``).
+
+    Without a ``\\u`` escape, a member named ``error`` can only be spelled ``"error"``. With
+    none of those, there is no such member; with exactly one, followed by ``: null``, that one
+    is either the member (whose value is null) or text elsewhere, so the top level has none.
+    Anything else (an escape, two occurrences, another value) says False: parse it.
+    """
+    if "\\u" in data:
+        return False
+    count = data.count('"error"')
+    return count == 0 or (count == 1 and _NULL_ERROR.search(data) is not None)
 
 
 def reported_error(value: Any) -> str | None:

@@ -9,8 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from arazzo_runner._exec_stream import event_value, reported_error, reports_no_error
 from arazzo_runner.cli import main
+from arazzo_runner.sse import ServerSentEvent
 from tests.support.apps import make_fal_app
 from tests.support.asgi_server import serve
 
@@ -98,3 +102,24 @@ def test_without_stream_the_open_stream_is_judged_on_its_headers(
     code, out, _ = run(capsys, "model-error", "--json")
     assert code == 0  # nobody read the events: the 200 text/event-stream is the step's answer
     assert json.loads(out)["steps"][0]["failures"] == []
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda kids: st.lists(kids) | st.dictionaries(st.sampled_from(["error", "x"]), kids),
+    )
+)
+def test_the_printer_skips_parsing_only_events_that_cannot_carry_an_error(value: object) -> None:
+    """``reports_no_error`` lets ``--stream`` skip parsing an event: it must never hide one."""
+    for data in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+        if reports_no_error(data):
+            assert reported_error(event_value(ServerSentEvent(data=data))) is None
+
+
+def test_the_shortcut_sees_the_common_shapes() -> None:
+    assert reports_no_error('{"output": "x", "partial": true, "error": null}')
+    assert reports_no_error('{"output": "x"}')
+    assert not reports_no_error('{"output": "x", "error": "boom"}')
+    assert not reports_no_error('{"\\u0065rror": "boom"}')
+    assert not reports_no_error('{"error": null, "x": {"error": 1}}')

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import click
 
-from .._exec_stream import event_value, reported_error
+from .._exec_stream import event_value, reported_error, reports_no_error
 from ..auth import Credentials
 from ..redact import Redactor
 from ..reporting import Outcome
@@ -77,6 +77,9 @@ class StreamPrinter:
                 # a burst leaves in one write; an event that has arrived is never held back
                 if self.status is not None or not getattr(stream, "pending", 0):
                     sys.stdout.flush()
+                if self.until is None and reports_no_error(event.data):
+                    self._counter(step_id, time.monotonic() - started)
+                    continue  # nothing to look for in the data: no need to parse it
                 data = event_value(event)
                 message = reported_error(data)
                 if message is not None:
