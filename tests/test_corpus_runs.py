@@ -5,7 +5,8 @@ outputs of their ``test_config.yaml``) are the cases in ``tests/data/corpus_runs
 file says, per case, why the expectation differs from the fixture's where it does. Each case:
 
 1. when ``refused``: the validator refuses the document as written, with those codes;
-2. when it runs: textual ``patches`` are applied to a copy in ``tmp_path`` (the corpus is read in
+2. when ``raises``: the run refuses before any request, with that error class and message;
+3. when it runs: textual ``patches`` are applied to a copy in ``tmp_path`` (the corpus is read in
    place, never edited), a fake built from the mocks is served on 127.0.0.1, and the run's status,
    outputs, step outputs and request count must equal the expectation.
 """
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from arazzo_runner import errors
 from arazzo_runner.errors import ValidationFailed
 from arazzo_runner.results import jsonable
 from arazzo_runner.runner import Runner
@@ -137,6 +139,12 @@ def test_corpus_run(case: dict[str, Any], tmp_path: Path) -> None:
         runner = Runner(
             servers=servers, auth=case.get("auth"), env={}, max_steps=50, timeout=10.0, offline=True
         )
+        if "raises" in case:
+            raised = getattr(errors, case["raises"]["error"])
+            with pytest.raises(raised, match=case["raises"]["match"]):
+                runner.run(str(path), case["workflow"], case.get("inputs") or {})
+            assert app.state.calls == []
+            return
         result = runner.run(str(path), case["workflow"], case.get("inputs") or {})
     _compare(case, result, app.state.calls, app.state.unmatched)
 
