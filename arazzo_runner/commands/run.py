@@ -204,7 +204,7 @@ def command(
     from ..inputs import parse_input_pairs
     from ..runner import Runner
     from ._jmespath import compile_option
-    from ._output import StreamPrinter, cli_redactor
+    from ._output import cli_redactor
 
     until_expression = compile_option(until, "--until")
     query_expression = compile_option(query, "--query")
@@ -214,13 +214,7 @@ def command(
     inputs.update(parse_input_pairs(input_pairs))
     auth = _pairs(auth_pairs, "--auth")
     redactor = cli_redactor(auth, os.environ)
-    live = not as_json and sys.stderr.isatty()
-    printer = StreamPrinter(
-        as_json=as_json,
-        until=until_expression,
-        redactor=redactor,
-        status=sys.stderr if live else None,
-    )
+    printer = _printer(as_json, until_expression, redactor)
     reports = Reports(report_paths, redactor)
     client = reports.client()
     runner = Runner(
@@ -244,6 +238,15 @@ def command(
     finally:
         if client is not None:
             client.close()
+
+
+def _printer(as_json: bool, until: Any, redactor: Redactor) -> StreamPrinter:
+    """The ``--stream`` printer; a terminal (not ``--json``) also gets its live counter."""
+    from ._output import StreamPrinter
+
+    live = not as_json and sys.stderr.isatty()
+    status = sys.stderr if live else None
+    return StreamPrinter(as_json=as_json, until=until, redactor=redactor, status=status)
 
 
 @dataclass(frozen=True)
