@@ -21,7 +21,7 @@ from .calls import Exchange, OperationCall, StepExecutor, StreamConsumer
 from .errors import InputError, RunError, RunTimeout
 from .expressions import ExpressionContext
 from .model import Action, ArazzoDocument, Step, Workflow
-from .results import Failure, RunResult, StepResult
+from .results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
 
 __all__ = ["Engine", "RunLimits"]
 
@@ -94,6 +94,9 @@ class Engine:
         run = _Run(start, None if timeout is None else start + timeout)
         try:
             outcome = self._workflow(doc, workflow, dict(inputs), run, depth=0)
+        except KeyboardInterrupt as interrupt:
+            setattr(interrupt, PARTIAL_ATTRIBUTE, self._interrupted(workflow_id, run, start))
+            raise
         except _Stop as stop:
             run.cause = stop.cause
             outcome = _Outcome(False, {}, error=stop.reason)
@@ -108,6 +111,21 @@ class Engine:
             cause=None if outcome.passed else run.cause,
         )
         return result
+
+    def _interrupted(self, workflow_id: str, run: _Run, start: float) -> RunResult:
+        """The run so far; the step that was running when the interrupt came is an error."""
+        if run.steps and run.steps[-1].status == "passed":
+            run.steps[-1].status = "error"
+        if run.steps:
+            run.steps[-1].failures.append(Failure("interrupted (Ctrl-C or SIGTERM)"))
+        return RunResult(
+            workflow_id=workflow_id,
+            status="failed",
+            steps=run.steps,
+            error="interrupted before the workflow finished",
+            duration_ms=(self.clock() - start) * 1000,
+            cause="interrupted",
+        )
 
     # -- workflows -----------------------------------------------------------------------
 

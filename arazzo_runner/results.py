@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 from ._missing import MISSING
 
-__all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable"]
+__all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
+
+PARTIAL_ATTRIBUTE = "partial_result"
 
 StepStatus = Literal["passed", "failed", "error"]
 RunStatus = Literal["passed", "failed"]
@@ -137,7 +139,7 @@ class RunResult:
     error: str | None = None
     duration_ms: float = 0.0
     ended_by: str | None = None
-    cause: str | None = None  # why a failed run stopped: transport, timeout, budget, ...
+    cause: str | None = None  # why a failed run stopped: transport, timeout, budget, interrupted
 
     @property
     def passed(self) -> bool:
@@ -145,9 +147,11 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 passed; 3 could not run (network, timeout); 1 the workflow failed."""
+        """0 passed; 3 could not run (network, timeout); 130 interrupted; 1 the workflow failed."""
         if self.passed:
             return 0
+        if self.cause == "interrupted":
+            return 130
         return 3 if self.cause in ("transport", "timeout") else 1
 
     @property
@@ -217,3 +221,10 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value
+
+
+def partial_result(interrupt: BaseException) -> RunResult | None:
+    """What a run had done when Ctrl-C (or SIGTERM) stopped it: the engine attaches it to the
+    ``KeyboardInterrupt`` it lets through (steps so far, the one in progress as ``error``)."""
+    found = getattr(interrupt, PARTIAL_ATTRIBUTE, None)
+    return found if isinstance(found, RunResult) else None

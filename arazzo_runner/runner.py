@@ -32,7 +32,7 @@ from .calls import Exchange, OperationCall, StreamConsumer
 from .diagnostics import Diagnostic, Severity
 from .errors import InputError, ValidationFailed
 from .redact import Redactor
-from .results import Excerpt, RunResult
+from .results import Excerpt, RunResult, partial_result
 
 if TYPE_CHECKING:
     import httpx
@@ -136,6 +136,11 @@ class Runner:
                 stream_consumer=self.stream_consumer,
             )
             result = engine.run(workflow.workflow_id, values)
+        except KeyboardInterrupt as interrupt:
+            partial = partial_result(interrupt)
+            if partial is not None:
+                recorder.attach(partial)  # excerpts and redaction, as for a finished run
+            raise
         finally:
             executor.close()
             if own_client is not None:

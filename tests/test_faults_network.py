@@ -613,11 +613,18 @@ def test_signal_mid_stream_closes_and_reports(
     assert done.code == code, done.text
     assert re.search(r"interrupted after [1-9]\d* event\(s\); connection closed", done.err)
     assert "Traceback" not in done.text
-    first = done.out.splitlines()[0]
+    first, last = done.out.splitlines()[0], done.out.splitlines()[-1]
     if as_json:
         assert json.loads(first)["data"] == '{"n": 0}'
+        partial = json.loads(last)  # the partial result: the step in progress is an error
+        assert partial["type"] == "result" and partial["error"].startswith("interrupted")
+        [step] = partial["steps"]
+        assert step["status"] == "error" and step["failures"][-1]["reason"].startswith(
+            "interrupted"
+        )
     else:
         assert first == '[listen] #1 message: {"n": 0}'
+        assert "- interrupted (Ctrl-C or SIGTERM)" in done.out
 
 
 @pytest.mark.parametrize(

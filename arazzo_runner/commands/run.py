@@ -22,6 +22,7 @@ import click
 from ..errors import ArazzoError, InputError, Interrupted
 from ..redact import Redactor
 from ..reporting import Outcome, suite_exit_code
+from ..results import RunResult, partial_result
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -282,10 +283,8 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
                 result = runner.run(workspace, workflow_id, session.inputs)
         else:
             result = runner.run(file, workflow_id, session.inputs)
-    except KeyboardInterrupt:
-        stopped = Interrupted("interrupted before the workflow finished")
-        reports.write([Outcome(file, workflow_id, error=stopped)], many=False)
-        return session.interrupted()
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(session, file, workflow_id, partial_result(interrupt))
     except ArazzoError as exc:
         reports.write([Outcome(file, workflow_id, error=exc)], many=False)
         raise
@@ -302,6 +301,27 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
     reports.name(f"{file}#{result.workflow_id}")
     reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
     return result.exit_code
+
+
+def _interrupted(
+    session: _Session, file: str, workflow_id: str | None, partial: RunResult | None
+) -> int:
+    """Ctrl-C / SIGTERM: the steps run so far (printed and in the reports), then exit 130."""
+    from ._output import print_result
+
+    if partial is None:
+        stopped = Interrupted("interrupted before the workflow finished")
+        session.reports.write([Outcome(file, workflow_id, error=stopped)], many=False)
+        return session.interrupted()
+    print_result(
+        partial,
+        as_json=session.as_json,
+        query=session.query,
+        redactor=session.redactor,
+        streamed=session.streamed,
+    )
+    session.reports.write([Outcome(file, partial.workflow_id, result=partial)], many=False)
+    return session.interrupted()
 
 
 def _run_many(session: _Session, paths: Sequence[str]) -> int:
