@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-import threading
+import time
 
 import click
 
@@ -38,18 +37,18 @@ def command(description: str, port: int) -> int:
     if not indexes:
         click.echo("nothing to mock: no OpenAPI source description", err=True)
         return 2
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    # Ctrl-C and SIGTERM (which the CLI turns into the same KeyboardInterrupt) are how this
+    # command ends: the main thread only sleeps until one unwinds it, and the servers stop on the
+    # way out. No handler of our own: one that sets a threading.Event can deadlock, since it may
+    # run while the main thread holds that Event's lock inside wait().
     try:
         with serve_indexes(indexes, port=port) as urls:
             for name, url in urls.items():
                 click.echo(f"{name} -> {url}")
             click.echo("serving; press Ctrl-C to stop", err=True)
-            while not stop.wait(0.5):
-                pass
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
-        pass  # Ctrl-C is how this command ends; the servers are stopped on the way out
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        pass
     click.echo("stopped", err=True)
     return 0
