@@ -28,7 +28,7 @@ from typing import Any, TextIO
 import click
 
 from . import __version__
-from .errors import ArazzoError
+from .errors import ArazzoError, Terminated
 
 __all__ = ["COMMANDS", "main"]
 
@@ -76,10 +76,6 @@ def cli() -> None:
     """
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread like Ctrl-C so every ``finally`` closes what it opened."""
-
-
 class _SignalGuard:
     """While a command runs, SIGTERM unwinds the stack like SIGINT (and is remembered)."""
 
@@ -100,7 +96,7 @@ class _SignalGuard:
         if self.terminated:  # a second TERM while cleaning up: let the clean-up finish
             return
         self.terminated = True
-        raise _Terminated()
+        raise Terminated()
 
     def code(self, code: int) -> int:
         """130 becomes 143 (128 + SIGTERM) when it was SIGTERM that interrupted the command."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from ._engine_scope import Compiler, Scope, merge_actions, merge_parameters
 from .calls import Exchange, OperationCall, StepExecutor, StreamConsumer
-from .errors import InputError, RunError, RunTimeout
+from .errors import InputError, RunError, RunTimeout, Terminated
 from .expressions import ExpressionContext
 from .model import Action, ArazzoDocument, Step, Workflow
 from .results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
@@ -95,7 +95,9 @@ class Engine:
         try:
             outcome = self._workflow(doc, workflow, dict(inputs), run, depth=0)
         except KeyboardInterrupt as interrupt:
-            setattr(interrupt, PARTIAL_ATTRIBUTE, self._interrupted(workflow_id, run, start))
+            cause = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+            partial = self._interrupted(workflow_id, run, start, cause)
+            setattr(interrupt, PARTIAL_ATTRIBUTE, partial)
             raise
         except _Stop as stop:
             run.cause = stop.cause
@@ -112,7 +114,7 @@ class Engine:
         )
         return result
 
-    def _interrupted(self, workflow_id: str, run: _Run, start: float) -> RunResult:
+    def _interrupted(self, workflow_id: str, run: _Run, start: float, cause: str) -> RunResult:
         """The run so far; the step that was running when the interrupt came is an error."""
         if run.steps and run.steps[-1].status == "passed":
             run.steps[-1].status = "error"
@@ -124,7 +126,7 @@ class Engine:
             steps=run.steps,
             error="interrupted before the workflow finished",
             duration_ms=(self.clock() - start) * 1000,
-            cause="interrupted",
+            cause=cause,
         )
 
     # -- workflows -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ process status::
     │   └── StreamError                      an SSE stream broke or was not an SSE stream
     └── Interrupted                  exit 130 Ctrl-C / SIGINT (``signal_exit`` 143 for SIGTERM)
 
+    Terminated (a KeyboardInterrupt, not an ArazzoError): SIGTERM inside ``arazzo``, exit 143
+
 Expected outcomes (a criterion that fails, a step that answers 404) are *values* in the run
 result, never exceptions.
 
@@ -40,6 +42,7 @@ __all__ = [
     "RunTimeout",
     "SourceError",
     "StreamError",
+    "Terminated",
     "TransportError",
     "ValidationFailed",
     "YamlError",
@@ -159,3 +162,8 @@ class Interrupted(ArazzoError):
     """The user interrupted the run (SIGINT: 130; SIGTERM: 143)."""
 
     exit_code = 130
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised by the ``arazzo`` command in the main thread like Ctrl-C, so every
+    ``finally`` closes what it opened; a run it stops ends with exit code 143."""

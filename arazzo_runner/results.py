@@ -22,6 +22,7 @@ from ._missing import MISSING
 __all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
 
 PARTIAL_ATTRIBUTE = "partial_result"
+_INTERRUPT_CODES = {"interrupted": 130, "terminated": 143}
 
 StepStatus = Literal["passed", "failed", "error"]
 RunStatus = Literal["passed", "failed"]
@@ -147,11 +148,12 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 passed; 3 could not run (network, timeout); 130 interrupted; 1 the workflow failed."""
+        """0 passed; 3 could not run (network, timeout); 130 interrupted (143 by SIGTERM);
+        1 the workflow failed."""
         if self.passed:
             return 0
-        if self.cause == "interrupted":
-            return 130
+        if self.cause in _INTERRUPT_CODES:
+            return _INTERRUPT_CODES[self.cause]
         return 3 if self.cause in ("transport", "timeout") else 1
 
     @property

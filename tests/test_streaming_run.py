@@ -73,17 +73,22 @@ def test_the_runner_keeps_its_own_consumer(finite: tuple[Starlette, str]) -> Non
     assert calls == ["openStream"]
 
 
-def test_an_interrupt_carries_the_partial_result(finite: tuple[Starlette, str]) -> None:
+@pytest.mark.parametrize(
+    ("interrupt", "code"), [(KeyboardInterrupt, 130), (arazzo_runner.Terminated, 143)]
+)
+def test_an_interrupt_carries_the_partial_result(
+    finite: tuple[Starlette, str], interrupt: type[BaseException], code: int
+) -> None:
     _, url = finite
 
     def consumer(step_id: str, stream: Any) -> None:
         next(iter(stream))
-        raise KeyboardInterrupt
+        raise interrupt
 
     with pytest.raises(KeyboardInterrupt) as info:
         _runner(url, stream_consumer=consumer).run(FAL, inputs=INPUTS)
     partial = arazzo_runner.results.partial_result(info.value)
-    assert partial is not None and partial.exit_code == 130
+    assert partial is not None and partial.exit_code == code
     [step] = partial.steps
     assert step.status == "error" and step.failures[-1].reason.startswith("interrupted")
     assert step.excerpt is not None  # the runner attached its excerpt, as for a finished run
