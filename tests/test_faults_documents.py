@@ -8,9 +8,6 @@ tests (test_loader.py, test_sources.py) cover the pieces; here the whole command
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +19,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support.asgi_server import serve
+from tests.support.cli import arazzo
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-HANG_GUARD = 60.0
 MIB = 1024 * 1024
 
 OPENAPI = """\
@@ -222,30 +218,6 @@ def write(folder: Path, files: Files) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Done:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-def arazzo(*args: str, cwd: Path | None = None) -> Done:
-    done = subprocess.run(
-        [PYTHON, "-m", "arazzo_runner", *args],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD,
-        cwd=cwd,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        check=False,
-    )
-    return Done(done.returncode, done.stdout, done.stderr)
 
 
 COMMANDS: dict[str, Callable[[str], tuple[str, ...]]] = {

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -28,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import HANG_GUARD, PYTHON, Done, arazzo
 from tests.support.fault_servers import (
     READ,
     ScriptedServer,
@@ -38,8 +37,6 @@ from tests.support.fault_servers import (
 from tests.support.sse_servers import HOLD, RESET, Pause, Step
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-HANG_GUARD = 60.0  # seconds; a run that needs this long is a hang, not a slow pass
 
 OPENAPI = """\
 openapi: 3.1.0
@@ -136,25 +133,9 @@ def workflow(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(folder / "faults.arazzo.yaml")
 
 
-@dataclass(frozen=True)
-class Done:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
 def arazzo_run(workflow: str, url: str, *args: str, env: dict[str, str] | None = None) -> Done:
     """``arazzo run`` in a child process; fails the test (not hangs) past the hang guard."""
-    command = [PYTHON, "-m", "arazzo_runner", "run", workflow, "-S", f"api={url}", *args]
-    child_env = {**os.environ, **(env or {})}
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=HANG_GUARD, env=child_env, check=False
-    )
-    return Done(done.returncode, done.stdout, done.stderr)
+    return arazzo("run", workflow, "-S", f"api={url}", *args, env=env)
 
 
 # -- the matrix --------------------------------------------------------------------------------
