@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -21,6 +22,7 @@ from tests.support.asgi_server import serve
 from tests.support.sse_servers import (
     HOLD,
     RESET,
+    SSE_HEADERS,
     Pause,
     SSEAppState,
     Step,
@@ -126,6 +128,57 @@ def test_deadline_fires_despite_heartbeats(client: httpx.Client, base_url: str) 
 
 
 # -- raw socket server ---------------------------------------------------------------------
+
+
+def test_next_and_for_loops_share_one_position(client: httpx.Client, base_url: str) -> None:
+    with open_stream(client, base_url + "/finite") as stream:
+        first = None
+        for event in stream:  # a for loop left with break, then next() on the stream
+            first = event
+            break
+        assert first is not None
+        second = next(stream)
+        rest = list(stream)
+        assert stream.events_received == 3
+        assert stream.last_event == rest[-1]
+    assert [first.id, second.id, *(e.id for e in rest)] == ["0", "1", "2"]
+
+
+GZIP_HEADERS = SSE_HEADERS.replace(b"Connection:", b"Content-Encoding: gzip\r\nConnection:")
+
+
+def _gzip_pieces(text: str) -> list[Step]:
+    """``text`` gzip-compressed, flushed after every event so each arrives on its own."""
+    packer = zlib.compressobj(wbits=31)  # gzip container
+    pieces: list[Step] = [
+        packer.compress(block.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+        for block in text.split("|")
+    ]
+    return [*pieces, packer.flush()]
+
+
+def test_gzip_coded_stream_is_decoded_before_parsing(client: httpx.Client) -> None:
+    pieces = _gzip_pieces("data: one\n\n|event: e\ndata: two\n\n|data: three\n\n")
+    with raw_server(pieces, headers=GZIP_HEADERS) as server:
+        events = list(open_stream(client, server.url))
+    assert [(e.event, e.data) for e in events] == [
+        ("message", "one"),
+        ("e", "two"),
+        ("message", "three"),
+    ]
+
+
+def test_async_gzip_coded_stream_is_decoded_before_parsing() -> None:
+    pieces = _gzip_pieces("data: one\n\n|data: two\n\n")
+
+    async def collect(url: str) -> list[str]:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as c:
+            response = await c.send(c.build_request("GET", url), stream=True)
+            async with AsyncEventStream(response) as stream:
+                return [event.data async for event in stream]
+
+    with raw_server(pieces, headers=GZIP_HEADERS) as server:
+        assert asyncio.run(collect(server.url)) == ["one", "two"]
 
 
 def test_awkward_split_points(client: httpx.Client) -> None:

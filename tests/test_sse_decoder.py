@@ -102,6 +102,25 @@ def test_json_helper() -> None:
         ServerSentEvent(data="").json()
 
 
+def test_events_are_immutable_records() -> None:
+    decoder = SSEDecoder()
+    fast, slow = decoder.feed(b"event: a\ndata: 1\n\nid: 9\ndata: 2\nretry: 5\n\n")
+    assert fast == ServerSentEvent(event="a", data="1")  # the findall path
+    assert slow == ServerSentEvent(data="2", id="9", retry=5)  # the line-by-line path
+    assert type(fast) is type(slow) is ServerSentEvent
+    with pytest.raises(AttributeError):
+        fast.data = "changed"  # type: ignore[misc]
+    assert fast._replace(data="x") == ServerSentEvent(event="a", data="x")
+    assert repr(fast) == "ServerSentEvent(event='a', data='1', id='', retry=None)"
+
+
+def test_comment_blocks_between_simple_ones_keep_the_id() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(b"id: 4\n\ndata: a\n\n: ping\n\n\n\nevent: t\ndata: b\n\nid: 5\n")
+    assert [(e.event, e.data, e.id) for e in events] == [("message", "a", "4"), ("t", "b", "4")]
+    assert decoder.last_event_id == "4"  # "id: 5" is not dispatched until its blank line
+
+
 def test_endless_line_is_refused() -> None:
     decoder = SSEDecoder(max_event_bytes=1000)
     decoder.feed(b"data: " + b"x" * 900)
