@@ -15,8 +15,7 @@ binary text is rejected with a clear :class:`~arazzo_runner.errors.YamlError`.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import yaml
 
 from ._location import Location
+from ._yaml_build import MAX_DEPTH, Builder, Entry, Mark, PathKey, locate, locate_key, location
 from .errors import YamlError
 
 __all__ = [
@@ -31,39 +31,35 @@ __all__ = [
     "Location",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
+    "PathKey",
     "load_file",
     "load_text",
 ]
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 256
-MAX_EXPANDED_VALUES = 1_000_000
-
-PathKey = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
 class LocatedDocument:
-    """Parsed data plus the location of every mapping value and sequence item."""
+    """Parsed data plus the location of every mapping value, sequence item and mapping key.
+
+    ``index`` is the root's :data:`~arazzo_runner._yaml_build.Entry` (None when the text holds
+    no value); :class:`Location` objects are made only when asked for.
+    """
 
     data: Any
     file: str
     text: str
-    locations: dict[PathKey, Location] = field(repr=False)
-    key_locations: dict[PathKey, Location] = field(repr=False)
+    index: Entry | None = field(repr=False)
     raw_scalars: dict[PathKey, str] = field(repr=False)
 
     def locate(self, path: PathKey) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
-        for end in range(len(path), -1, -1):
-            loc = self.locations.get(path[:end])
-            if loc is not None:
-                return loc
-        return Location(self.file, 1, 1)
+        return locate(self.file, self.index, path)
 
     def locate_key(self, path: PathKey) -> Location:
         """The location of the *key* that holds ``path`` (falls back to :meth:`locate`)."""
-        return self.key_locations.get(path) or self.locate(path)
+        return locate_key(self.file, self.index, path) or locate(self.file, self.index, path)
 
     def scalar_text(self, path: PathKey) -> str | None:
         """The source text of a plain scalar that YAML 1.2 typed as a number or bool."""
@@ -73,242 +69,46 @@ class LocatedDocument:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
+    @property
+    def locations(self) -> dict[PathKey, Location]:
+        """Every located path (built on each call: for tests and debugging, not for lookups)."""
+        return {path: location(self.file, _mark(e)) for path, e in self._entries()}
 
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
-_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_TRUES = frozenset({"true", "True", "TRUE"})
-_FALSES = frozenset({"false", "False", "FALSE"})
+    @property
+    def key_locations(self) -> dict[PathKey, Location]:
+        """Every mapping key's path and where the key starts (built on each call, like above)."""
+        found: dict[PathKey, Location] = {}
+        for path, entry in self._entries():
+            keys = {} if isinstance(entry, int) else entry[2]
+            for key, mark in keys.items():
+                key_path = (*path, key)
+                found[key_path] = location(self.file, mark)
+        return found
 
-_STR = "tag:yaml.org,2002:str"
-_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-}
-
-
-def _core_scalar(text: str) -> Any:
-    """Type a plain scalar by the YAML 1.2 core schema."""
-    if text in _NULLS:
-        return None
-    if text in _TRUES:
-        return True
-    if text in _FALSES:
-        return False
-    if _INT.match(text):
-        return int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
+    def _entries(self) -> list[tuple[PathKey, Entry]]:
+        if self.index is None:
+            return []
+        found: list[tuple[PathKey, Entry]] = []
+        stack: list[tuple[PathKey, Entry]] = [((), self.index)]
+        while stack:
+            path, entry = stack.pop()
+            found.append((path, entry))
+            if not isinstance(entry, int):
+                stack.extend(((*path, key), child) for key, child in entry[1].items())
+        return found
 
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _mark(entry: Entry) -> Mark:
+    return entry if isinstance(entry, int) else entry[0]
 
 
-class _Frame:
-    """One open mapping or sequence while events stream in."""
-
-    __slots__ = ("container", "path", "key", "key_plain", "merges", "anchor", "start")
-
-    def __init__(self, container: Any, path: PathKey, anchor: str | None, start: int) -> None:
-        self.container = container
-        self.path = path
-        self.key: str | None = None
-        self.key_plain = False
-        self.merges: list[Any] = []
-        self.anchor = anchor
-        self.start = start
-
-
-class _Builder:
-    """Builds plain data from libyaml's event stream with an explicit stack.
-
-    Iterative on purpose: the C composer recurses without a Python recursion limit and crashes
-    the interpreter on deeply nested input; here depth is just ``len(stack)``.
-    """
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.locations: dict[PathKey, Location] = {}
-        self.key_locations: dict[PathKey, Location] = {}
-        self.raw_scalars: dict[PathKey, str] = {}
-        self.anchors: dict[str, tuple[Any, int]] = {}
-        self.count = 0
-        self.stack: list[_Frame] = []
-        self.root: Any = None
-        self.documents = 0
-        self.key_seen: set[PathKey] = set()
-
-    def run(self, events: Iterator[yaml.Event]) -> Any:
-        handlers: dict[type, Callable[[Any], None]] = {
-            yaml.ScalarEvent: self.on_scalar,
-            yaml.AliasEvent: self.on_alias,
-            yaml.MappingStartEvent: self.on_open,
-            yaml.SequenceStartEvent: self.on_open,
-            yaml.MappingEndEvent: self.on_close,
-            yaml.SequenceEndEvent: self.on_close,
-            yaml.DocumentStartEvent: self.on_document,
-        }
-        for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
-                handler(event)
-        return self.root
-
-    def loc(self, event: yaml.Event) -> Location:
-        mark = event.start_mark
-        if mark is None:
-            return Location(self.file, 1, 1)
-        return Location(self.file, mark.line + 1, mark.column + 1)
-
-    def error(self, event: yaml.Event, message: str, hint: str | None = None) -> YamlError:
-        loc = self.loc(event)
-        return YamlError(message, file=self.file, line=loc.line, column=loc.column, hint=hint)
-
-    def on_document(self, event: yaml.Event) -> None:
-        self.documents += 1
-        if self.documents > 1:
-            raise self.error(event, "more than one YAML document in the file", "keep one")
-
-    def grow(self, event: yaml.Event, size: int) -> None:
-        self.count += size
-        if self.count > MAX_EXPANDED_VALUES:
-            raise self.error(
-                event,
-                "too many values produced through aliases (a YAML alias bomb?)",
-                "expand aliases by hand or split the document",
-            )
-
-    def child_path(self, event: yaml.Event) -> PathKey | None:
-        """The path the next value takes, or None when it is a mapping key."""
-        if not self.stack:
-            return ()
-        top = self.stack[-1]
-        if isinstance(top.container, list):
-            return (*top.path, len(top.container))
-        if top.key is None:
-            return None
-        return (*top.path, top.key)
-
-    def place(self, value: Any) -> None:
-        if not self.stack:
-            self.root = value
-            return
-        top = self.stack[-1]
-        if isinstance(top.container, list):
-            top.container.append(value)
-            return
-        key, top.key = top.key, None
-        assert key is not None
-        if top.key_plain and key == "<<" and isinstance(value, (dict, list)):
-            top.merges.append(value)
-        else:
-            top.container[key] = value
-
-    def on_scalar(self, event: yaml.ScalarEvent) -> None:
-        path = self.child_path(event)
-        if path is None:  # a mapping key: always a string, its source text
-            top = self.stack[-1]
-            top.key, top.key_plain = event.value, bool(event.implicit[0])
-            key_path = (*top.path, event.value)
-            if key_path in self.key_seen:
-                raise self.error(event, f"duplicate key {event.value!r}", "remove one of the two")
-            self.key_seen.add(key_path)
-            self.key_locations[key_path] = self.loc(event)
-            return
-        self.grow(event, 1)
-        self.locations[path] = self.loc(event)
-        value = self.scalar(event, path)
-        if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
-        self.place(value)
-
-    def scalar(self, event: yaml.ScalarEvent, path: PathKey) -> Any:
-        if event.implicit[0]:  # plain, untagged: YAML 1.2 core schema
-            value = _core_scalar(event.value)
-            if value is not None and not isinstance(value, str):
-                self.raw_scalars[path] = event.value
-            return value
-        if event.tag in (None, "!", _STR):
-            return event.value
-        return self.tagged(event)
-
-    def tagged(self, event: yaml.ScalarEvent) -> Any:
-        wanted = str(event.tag).rsplit(":", 1)[-1]
-        kinds: dict[str, Any] = {
-            "int": int,
-            "float": (int, float),
-            "bool": bool,
-            "null": type(None),
-        }
-        if event.tag not in _TAGS or wanted not in kinds:
-            raise self.error(event, f"unsupported YAML tag {event.tag!r}", "use plain JSON values")
-        value = _core_scalar(event.value)
-        if not isinstance(value, kinds[wanted]) or (wanted == "int" and isinstance(value, bool)):
-            raise self.error(event, f"{event.value!r} is not a valid !!{wanted}")
-        return float(value) if wanted == "float" else value
-
-    def on_alias(self, event: yaml.AliasEvent) -> None:
-        path = self.child_path(event)
-        if path is None:
-            raise self.error(event, "an alias cannot be a mapping key")
-        if event.anchor not in self.anchors:
-            raise self.error(event, f"unknown or recursive alias *{event.anchor}")
-        value, size = self.anchors[event.anchor]
-        self.grow(event, size)
-        self.locations[path] = self.loc(event)
-        self.place(value)
-
-    def on_open(self, event: yaml.CollectionStartEvent) -> None:
-        if event.tag not in (None, "!") and event.tag not in _TAGS:
-            raise self.error(event, f"unsupported YAML tag {event.tag!r}", "use plain JSON values")
-        path = self.child_path(event)
-        if path is None:
-            raise self.error(event, "mapping keys must be plain strings")
-        if len(self.stack) >= MAX_DEPTH:
-            raise self.error(event, f"nesting deeper than {MAX_DEPTH} levels")
-        self.grow(event, 1)
-        self.locations[path] = self.loc(event)
-        container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-        self.stack.append(_Frame(container, path, event.anchor, self.count))
-
-    def on_close(self, event: yaml.Event) -> None:
-        frame = self.stack.pop()
-        value = frame.container
-        if frame.merges:
-            value = _merge(frame.merges, value)
-        if frame.anchor:
-            self.anchors[frame.anchor] = (value, self.count - frame.start + 1)
-        self.place(value)
-
-
-def _merge(sources: list[Any], own: dict[str, Any]) -> dict[str, Any]:
-    """YAML 1.1 ``<<`` merge keys (a courtesy; 1.2 has none): explicit keys win."""
-    result: dict[str, Any] = {}
-    for source in sources:
-        for item in source if isinstance(source, list) else [source]:
-            if isinstance(item, dict):
-                for key, value in item.items():
-                    result.setdefault(key, value)
-    result.update(own)
-    return result
+def _events(text: str) -> Callable[[], Any]:
+    """libyaml's parser as a ``next event or None`` function (PyYAML's own when no libyaml)."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        return loader(text).get_event  # type: ignore[no-any-return]
+    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    return lambda: next(events, None)
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -333,16 +133,14 @@ def load_text(text: str | bytes, file: str = "<string>") -> LocatedDocument:
         text = _decode(text, file)
     elif len(text) > MAX_DOCUMENT_BYTES:
         raise YamlError(f"document is over the {MAX_DOCUMENT_BYTES}-byte limit", file=file)
-    builder = _Builder(file)
+    builder = Builder(file)
     try:
-        data = builder.run(yaml.parse(text, Loader=_BaseLoader))
+        data = builder.run(_events(text))
     except yaml.MarkedYAMLError as exc:
         return _json_fallback(text, file, exc)
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", file=file) from exc
-    return LocatedDocument(
-        data, file, text, builder.locations, builder.key_locations, builder.raw_scalars
-    )
+    return LocatedDocument(data, file, text, builder.root_entry, builder.raw_scalars)
 
 
 def _json_fallback(text: str, file: str, exc: yaml.MarkedYAMLError) -> LocatedDocument:
@@ -353,7 +151,7 @@ def _json_fallback(text: str, file: str, exc: yaml.MarkedYAMLError) -> LocatedDo
         except (ValueError, RecursionError):
             pass
         else:
-            return LocatedDocument(data, file, text, {(): Location(file, 1, 1)}, {}, {})
+            return LocatedDocument(data, file, text, 0, {})
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
