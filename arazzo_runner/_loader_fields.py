@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._yaml import LocatedDocument, PathKey
@@ -59,6 +59,12 @@ _ENUM_HINTS = {
 
 
 def pointer(path: PathKey) -> str:
+    """The RFC 6901 pointer of ``path`` (``""`` for the root)."""
+    if not path:
+        return ""
+    joined = "/".join(map(str, path))
+    if "~" not in joined and joined.count("/") == len(path) - 1:
+        return "/" + joined  # no part holds "~" or "/": nothing to escape
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
@@ -198,8 +204,12 @@ def read_objects(
             return ctx.wrong_type(path, where, "an array", value)
         if len(value) < min_items:
             ctx.report("empty-list", path, f"{where} needs at least one entry", severity=severity)
-        built = (build(ctx, (*path, i), item) for i, item in enumerate(value))
-        return tuple(obj for obj in built if obj is not None)
+        built = []
+        for i, item in enumerate(value):
+            obj = build(ctx, (*path, i), item)
+            if obj is not None:
+                built.append(obj)
+        return tuple(built)
 
     return read
 
@@ -247,13 +257,22 @@ class Spec:
     id_key: str | None
     fields: tuple[F, ...]
     extras: str = "allow"
+    known: frozenset[str] = field(init=False, repr=False, compare=False)
+    defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", frozenset(f.key for f in self.fields))
+        object.__setattr__(self, "defaults", {f.attr: f.default for f in self.fields})
 
 
-def _label(spec: Spec, path: PathKey, data: Mapping[str, Any]) -> str:
+def _label(spec: Spec, path: PathKey, data: Mapping[str, Any], where: str | None = None) -> str:
+    """How messages name the object at ``path``; ``where`` is its pointer when known."""
     name = data.get(spec.id_key) if spec.id_key else None
     if isinstance(name, str):
         return f"{spec.what} `{name}`"
-    return f"the {spec.what} at {pointer(path)}" if path else f"the {spec.what}"
+    if not path:
+        return f"the {spec.what}"
+    return f"the {spec.what} at {pointer(path) if where is None else where}"
 
 
 def read_object(ctx: Ctx, path: PathKey, data: Any, spec: Spec) -> dict[str, Any] | None:
@@ -261,21 +280,26 @@ def read_object(ctx: Ctx, path: PathKey, data: Any, spec: Spec) -> dict[str, Any
     if not isinstance(data, dict):
         ctx.wrong_type(path, _label(spec, path, {}), "an object", data)
         return None
-    label = _label(spec, path, data)
-    values: dict[str, Any] = {"loc": ctx.doc.locate(path), "pointer": pointer(path)}
+    where = pointer(path)
+    label = _label(spec, path, data, where)
+    values: dict[str, Any] = {"loc": ctx.doc.locate(path), "pointer": where}
+    values.update(spec.defaults)  # what an absent field is; present ones are read below
     usable = True
     for f in spec.fields:
-        if f.key in data:
-            value = f.read(ctx, (*path, f.key), data[f.key], f"`{f.key}` of {label}")
-        else:
-            value = f.default
-            if f.required:
-                message = f"add `{f.key}: {f.example}` to {label}"
-                ctx.report("missing-field", path, message, at_key=True)
-        if value is SKIP and f.default is not SKIP:
-            value = f.default
-        usable = usable and value is not SKIP
-        values[f.attr] = value
+        key = f.key
+        if key in data:
+            value = f.read(ctx, (*path, key), data[key], f"`{key}` of {label}")
+            if value is SKIP:
+                value = f.default
+                usable = usable and value is not SKIP
+                values[f.attr] = value
+            else:
+                values[f.attr] = value
+        elif f.required:
+            ctx.report("missing-field", path, f"add `{key}: {f.example}` to {label}", at_key=True)
+            usable = usable and f.default is not SKIP
+        elif f.default is SKIP:
+            usable = False
     extensions = _extras(ctx, path, data, spec, label)
     if spec.extras == "keep":
         values["extensions"] = frozen_map(extensions)
@@ -286,10 +310,12 @@ def _extras(
     ctx: Ctx, path: PathKey, data: Mapping[str, Any], spec: Spec, label: str
 ) -> dict[str, Any]:
     """The x- extensions of ``data``; warns about other unknown keys."""
-    known = [f.key for f in spec.fields]
     extensions: dict[str, Any] = {}
+    if spec.extras == "ignore" or spec.known.issuperset(data):
+        return extensions
+    known = [f.key for f in spec.fields]
     for key, value in data.items():
-        if key in known or spec.extras == "ignore":
+        if key in spec.known:
             continue
         if key.startswith("x-"):
             extensions[key] = value

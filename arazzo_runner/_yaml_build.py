@@ -373,7 +373,8 @@ def locate(file: str, root: Entry | None, path: PathKey) -> Location:
         if child is None:
             break
         entry = child
-    return location(file, entry if isinstance(entry, int) else entry[0])
+    mark = entry if isinstance(entry, int) else entry[0]
+    return Location(file, (mark >> _SHIFT) + 1, (mark & _COLUMN) + 1)
 
 
 def locate_key(file: str, root: Entry | None, path: PathKey) -> Location | None:

@@ -261,15 +261,14 @@ def _build_step(ctx: Ctx, path: PathKey, data: Any) -> Step | None:
     for param in step.parameters:
         if not isinstance(param, Parameter):
             continue
-        param_path = path_of(param.pointer)
         if step.target_kind == "operation" and param.in_ is None:
             message = f"add `in: path|query|header|cookie` to parameter `{param.name}`"
-            ctx.report("missing-field", param_path, message, at_key=True)
+            ctx.report("missing-field", path_of(param.pointer), message, at_key=True)
         elif step.target_kind == "workflow" and param.in_ is not None:
             message = f"`in` is ignored on parameter `{param.name}`: workflow steps take inputs"
             ctx.report(
                 "ignored-field",
-                (*param_path, "in"),
+                (*path_of(param.pointer), "in"),
                 message,
                 at_key=True,
                 severity=Severity.WARNING,
