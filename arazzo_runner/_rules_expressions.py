@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from ._rules_context import RuleContext
 from .diagnostics import Diagnostic
 from .errors import ExpressionError
-from .expressions import RuntimeExpression, compile_condition, compile_value, parse_expression
+from .expressions import (
+    Condition,
+    RuntimeExpression,
+    compile_condition,
+    compile_value,
+    parse_expression,
+)
 from .expressions.nodes import Literal, walk
 from .model import Action, Criterion, Parameter, Step, Workflow
 
@@ -27,10 +33,10 @@ __all__ = ["EXPRESSION_RULES", "Site"]
 _COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """Where an expression is used: which workflow, which step (index), and whether it is read
-    after that step's response (outputs, criteria) or before its request."""
+    after that step's response (outputs, criteria) or before its request. (A named tuple: one
+    is made per step, and a frozen dataclass costs several times more to make.)"""
 
     workflow: Workflow | None
     step: int | None = None
@@ -61,7 +67,10 @@ def syntax_diagnostic(ctx: RuleContext, exc: ExpressionError, pointer: str) -> D
 
 
 def _value(ctx: RuleContext, value: Any, pointer: str, site: Site) -> Iterator[Diagnostic]:
-    for text, where in strings(value, pointer):
+    if not isinstance(value, (str, Mapping, list, tuple)):
+        return  # a number, boolean or null holds no expression
+    found = ((value, pointer),) if isinstance(value, str) else strings(value, pointer)
+    for text, where in found:
         try:
             compiled = compile_value(text)
         except ExpressionError as exc:
@@ -93,11 +102,9 @@ def _simple(
     except ExpressionError as exc:
         yield syntax_diagnostic(ctx, exc, pointer)
         return
-    for node in walk(condition.ast):
-        if isinstance(node, Literal) and node.dialect == "double-quoted":
-            message = f"{node.source} is double-quoted; condition strings use single quotes"
-            hint = f"write '{node.value}'"
-            yield ctx.warning("double-quoted-literal", message, pointer, hint)
+    for source, value in _double_quoted(condition):
+        message = f"{source} is double-quoted; condition strings use single quotes"
+        yield ctx.warning("double-quoted-literal", message, pointer, f"write '{value}'")
     for expression in condition.expressions:
         yield from check_expression(ctx, expression, pointer, site)
 
@@ -140,6 +147,17 @@ def _xpath(
         compile_xpath(criterion.condition, criterion.version)
     except ExpressionError as exc:
         yield syntax_diagnostic(ctx, exc, pointer)
+
+
+@lru_cache(maxsize=4096)
+def _double_quoted(condition: Condition) -> tuple[tuple[str, Any], ...]:
+    """(source, value) of each double-quoted literal, in order; once per compiled condition
+    (compile_condition returns one object per text)."""
+    return tuple(
+        (node.source, node.value)
+        for node in walk(condition.ast)
+        if isinstance(node, Literal) and node.dialect == "double-quoted"
+    )
 
 
 _CRITERIA = {"simple": _simple, "regex": _regex, "jsonpath": _jsonpath, "xpath": _xpath}

@@ -83,6 +83,8 @@ def operations(ctx: RuleContext) -> Iterator[Diagnostic]:
     """unknown-operation, ambiguous-operation, unknown-source, bad-operation-path,
     operation-path-item, and the dialect warnings operation-id-dialect,
     operation-path-dialect, unqualified-operation."""
+    sources = ctx.ws.sources(ctx.doc).values()
+    many_openapi = len([s for s in sources if s.kind == "openapi"]) > 1
     for _, _, step in ctx.steps():
         if step.target_kind != "operation" or (step.operation_id and step.operation_path):
             continue
@@ -92,12 +94,13 @@ def operations(ctx: RuleContext) -> Iterator[Diagnostic]:
         problem = _operation_problem(step, found)
         if problem is not None:
             yield ctx.error(problem[0], problem[1], pointer, problem[2] or None)
-        yield from _operation_warnings(ctx, step, found, pointer)
+        yield from _operation_warnings(ctx, step, found, pointer, many_openapi)
 
 
 def _operation_warnings(
-    ctx: RuleContext, step: Step, found: OperationLookup, pointer: str
+    ctx: RuleContext, step: Step, found: OperationLookup, pointer: str, many_openapi: bool
 ) -> Iterator[Diagnostic]:
+    """Dialect warnings; ``many_openapi``: the document has more than one OpenAPI source."""
     if found.status == "path-item":
         methods = ", ".join(found.candidates)
         message = f"operationPath {step.operation_path!r} points at a Path Item ({methods})"
@@ -113,9 +116,8 @@ def _operation_warnings(
         message = f"operationPath {step.operation_path!r} is not in the standard form"
         yield ctx.warning("operation-path-dialect", message, pointer, _PATH_DIALECTS[found.dialect])
     qualified = (step.operation_id or "").startswith(SOURCE_PREFIX)
-    openapi = [s for s in ctx.ws.sources(ctx.doc).values() if s.kind == "openapi"]
     plain = found.status == "found" and found.dialect is None and not qualified
-    if plain and step.operation_id and len(openapi) > 1:
+    if plain and step.operation_id and many_openapi:
         message = f"operationId {step.operation_id!r} must be qualified: there are several sources"
         hint = f"write $sourceDescriptions.{found.source.name if found.source else '<name>'}."
         yield ctx.warning("unqualified-operation", message, pointer, hint + step.operation_id)
