@@ -11,7 +11,7 @@ tools but are not Arazzo 1.0 are warnings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -54,7 +54,7 @@ def strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
         node, where = stack.pop()
         if isinstance(node, str):
             yield node, where
-        elif isinstance(node, Mapping):
+        elif type(node) is dict or isinstance(node, Mapping):
             stack.extend((v, f"{where}/{_escape(str(k))}") for k, v in reversed(list(node.items())))
         elif isinstance(node, (list, tuple)):
             stack.extend((v, f"{where}/{i}") for i, v in reversed(list(enumerate(node))))
@@ -67,9 +67,12 @@ def syntax_diagnostic(ctx: RuleContext, exc: ExpressionError, pointer: str) -> D
 
 
 def _value(ctx: RuleContext, value: Any, pointer: str, site: Site) -> Iterator[Diagnostic]:
-    if not isinstance(value, (str, Mapping, list, tuple)):
+    if isinstance(value, str):
+        found: Iterable[tuple[str, str]] = ((value, pointer),)
+    elif isinstance(value, (dict, list, tuple, Mapping)):
+        found = strings(value, pointer)
+    else:
         return  # a number, boolean or null holds no expression
-    found = ((value, pointer),) if isinstance(value, str) else strings(value, pointer)
     for text, where in found:
         try:
             compiled = compile_value(text)
@@ -275,8 +278,10 @@ def _step(ctx: RuleContext, workflow: Workflow, index: int, step: Step) -> Itera
             yield from _value(ctx, replacement.value, replacement.pointer + "/value", before)
     for criterion in step.success_criteria:
         yield from _criterion(ctx, criterion, after)
-    yield from _actions(ctx, (*step.on_success, *step.on_failure), after)
-    yield from _value(ctx, dict(step.outputs), step.pointer + "/outputs", after)
+    if step.on_success or step.on_failure:
+        yield from _actions(ctx, (*step.on_success, *step.on_failure), after)
+    if step.outputs:
+        yield from _value(ctx, dict(step.outputs), step.pointer + "/outputs", after)
 
 
 def expressions(ctx: RuleContext) -> Iterator[Diagnostic]:

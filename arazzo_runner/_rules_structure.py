@@ -64,28 +64,41 @@ def _parameter_keys(
 
 def duplicate_parameter(ctx: RuleContext) -> Iterator[Diagnostic]:
     """notes P3: no duplicate (name, in) in one list, after resolving Reusables."""
-    lists = [(w.parameters, f" in workflow {w.workflow_id!r}") for w in ctx.doc.workflows]
-    lists += [(s.parameters, f" in step {s.step_id!r}") for _, _, s in ctx.steps()]
-    for items, scope in lists:
-        keys = _parameter_keys(ctx, items)
-        yield from _duplicates(ctx, keys, "duplicate-parameter", "parameter", scope)
+    lists = [(w.parameters, "workflow", w.workflow_id) for w in ctx.doc.workflows]
+    lists += [(s.parameters, "step", s.step_id) for _, _, s in ctx.steps()]
+    for items, owner, name in lists:
+        if len(items) > 1:  # one parameter or none cannot repeat
+            keys = _parameter_keys(ctx, items)
+            scope = f" in {owner} {name!r}"
+            yield from _duplicates(ctx, keys, "duplicate-parameter", "parameter", scope)
 
 
-def _action_lists(ctx: RuleContext) -> Iterator[tuple[Sequence[Action | Reusable], str, str]]:
-    """(items, kind, scope) of every action list; kind is successActions or failureActions."""
+ActionList = tuple[Sequence[Action | Reusable], str, str, str, str]
+
+
+def _action_lists(ctx: RuleContext) -> Iterator[ActionList]:
+    """(items, kind, owner, owner id, suffix) of every action list; kind is successActions or
+    failureActions; a message names the list as :func:`_scope` says."""
     for workflow in ctx.doc.workflows:
-        scope = f" in workflow {workflow.workflow_id!r}"
-        yield workflow.success_actions, "successActions", scope
-        yield workflow.failure_actions, "failureActions", scope
+        name = workflow.workflow_id
+        yield workflow.success_actions, "successActions", "workflow", name, ""
+        yield workflow.failure_actions, "failureActions", "workflow", name, ""
     for _, _, step in ctx.steps():
-        yield step.on_success, "successActions", f" in step {step.step_id!r} onSuccess"
-        yield step.on_failure, "failureActions", f" in step {step.step_id!r} onFailure"
+        yield step.on_success, "successActions", "step", step.step_id, " onSuccess"
+        yield step.on_failure, "failureActions", "step", step.step_id, " onFailure"
+
+
+def _scope(owner: str, name: str, suffix: str) -> str:
+    return f" in {owner} {name!r}{suffix}"
 
 
 def duplicate_action(ctx: RuleContext) -> Iterator[Diagnostic]:
     """notes A10: action names are unique per list, after resolving Reusables."""
-    for items, _, scope in _action_lists(ctx):
+    for items, _, owner, name, suffix in _action_lists(ctx):
+        if len(items) < 2:
+            continue  # one action or none cannot repeat
         names = ((a.name, item.pointer) for item in items if (a := ctx.action(item)) is not None)
+        scope = _scope(owner, name, suffix)
         yield from _duplicates(ctx, names, "duplicate-action", "action name", scope)
 
 
@@ -134,6 +147,8 @@ def parameter_in(ctx: RuleContext) -> Iterator[Diagnostic]:
 def empty_success_criteria(ctx: RuleContext) -> Iterator[Diagnostic]:
     """notes D23: ``successCriteria``, when present, has at least one criterion."""
     for _, _, step in ctx.steps():
+        if step.success_criteria:
+            continue  # built from a non-empty list
         pointer = step.pointer + "/successCriteria"
         if ctx.raw(pointer) == []:
             message = f"step {step.step_id!r} has an empty successCriteria list"
@@ -146,9 +161,13 @@ def _reusables(ctx: RuleContext) -> Iterator[tuple[Reusable, str]]:
     lists = [w.parameters for w in ctx.doc.workflows]
     lists += [s.parameters for _, _, s in ctx.steps()]
     for items in lists:
-        yield from ((i, "parameters") for i in items if isinstance(i, Reusable))
-    for actions, kind, _ in _action_lists(ctx):
-        yield from ((i, kind) for i in actions if isinstance(i, Reusable))
+        for item in items:
+            if isinstance(item, Reusable):
+                yield item, "parameters"
+    for actions, kind, *_ in _action_lists(ctx):
+        for action in actions:
+            if isinstance(action, Reusable):
+                yield action, kind
 
 
 def reusable_reference(ctx: RuleContext) -> Iterator[Diagnostic]:

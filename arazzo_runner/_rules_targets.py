@@ -85,12 +85,16 @@ def operations(ctx: RuleContext) -> Iterator[Diagnostic]:
     operation-path-dialect, unqualified-operation."""
     sources = ctx.ws.sources(ctx.doc).values()
     many_openapi = len([s for s in sources if s.kind == "openapi"]) > 1
+    lookups: dict[tuple[str | None, str | None], OperationLookup] = {}
     for _, _, step in ctx.steps():
         if step.target_kind != "operation" or (step.operation_id and step.operation_path):
             continue
         field = "/operationId" if step.operation_id is not None else "/operationPath"
         pointer = step.pointer + field
-        found = ctx.ws.resolve_operation(ctx.doc, step)
+        target = (step.operation_id, step.operation_path)  # all that the lookup reads
+        found = lookups.get(target)
+        if found is None:
+            found = lookups[target] = ctx.ws.resolve_operation(ctx.doc, step)
         problem = _operation_problem(step, found)
         if problem is not None:
             yield ctx.error(problem[0], problem[1], pointer, problem[2] or None)
