@@ -27,8 +27,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable
-from functools import partial
 from typing import Any, NamedTuple
 
 from arazzo_runner.errors import StreamError
@@ -61,12 +59,6 @@ class ServerSentEvent(NamedTuple):
     def json(self) -> Any:
         """``data`` parsed as JSON (raises :class:`json.JSONDecodeError` when it is not)."""
         return json.loads(self.data)
-
-
-# The hot path builds events from a ready (event, data, id, retry) tuple, all in C.
-_make: Callable[[tuple[str, str, str, None]], ServerSentEvent] = partial(
-    tuple.__new__, ServerSentEvent
-)
 
 
 def _utf8_len(text: str) -> int:
@@ -197,6 +189,7 @@ class SSEDecoder:
         """
         limit = self._max // 4  # below this many characters no data can exceed max bytes
         append = events.append
+        new = tuple.__new__  # builds the event from a ready 4-tuple, all in C
         last_id = self._id_buffer
         before = len(events)
         for event_type, data, other in _BLOCKS.findall(text):
@@ -207,7 +200,7 @@ class SSEDecoder:
                     self._line(line, events)
                 last_id = self._id_buffer
             elif len(data) < limit:
-                append(_make((event_type or "message", data, last_id, None)))
+                append(new(ServerSentEvent, (event_type or "message", data, last_id, None)))
             else:
                 if len(events) > before:
                     self._last_event_id = last_id

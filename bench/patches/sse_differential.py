@@ -19,6 +19,9 @@ from typing import Any
 
 TOKENS = ["data:", "data: ", "event:", "event: ", "id:", "id: 7", "retry: 10", "retry:x", ":c"]
 TOKENS += ["\n", "\n", "\n\n", "\r", "\r\n", " ", "x", "é", "\ufeff", "data", "ev", "\x00", "😀"]
+# Whole blocks of the shapes servers send (the decoder's fast path), mixed with the tokens above
+BLOCKS = ["data: a\n\n", "event: e\ndata: {}\n\n", "data:b\n\n", "event:\ndata:\n\n", ": ka\n\n"]
+BLOCKS += ["id: 3\n", "\n", "data: é😀\r\n\r\n", "event: t\r\ndata: c\r\n\r\n", "retry: 5\n"]
 
 
 def load(name: str, path: str) -> ModuleType:
@@ -47,7 +50,8 @@ def main() -> None:
     before, after = load("sse_before", sys.argv[1]), load("sse_after", sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     for _ in range(30_000):
-        text = "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 40)))
+        alphabet = TOKENS if rng.random() < 0.5 else BLOCKS * 4 + TOKENS
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         raw = text.encode("utf-8", "surrogatepass")
         cuts = sorted(rng.sample(range(len(raw) + 1), min(len(raw) + 1, rng.randint(0, 5))))
         chunks = [raw[i:j] for i, j in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
