@@ -182,8 +182,12 @@ class Builder:
                 mark = event.start_mark
                 if top.is_list:
                     key: Any = len(top.container)
-                elif top.key is None:
-                    self.key(top, event)
+                elif top.key is None:  # a mapping key: always a string, its source text
+                    text = event.value
+                    if text in top.keys:
+                        raise self.error(event, f"duplicate key {text!r}", "remove one of the two")
+                    top.keys[text] = mark.line << _SHIFT | mark.column
+                    top.key, top.key_plain = text, event.implicit[0]
                     continue
                 else:
                     key = top.key
@@ -217,20 +221,18 @@ class Builder:
                 self.rare(top, event)
         return self.root
 
-    def key(self, top: _Frame, event: Any) -> None:
-        """A mapping key: always a string, its source text."""
-        text = event.value
-        if text in top.keys:
-            raise self.error(event, f"duplicate key {text!r}", "remove one of the two")
-        mark = event.start_mark
-        top.keys[text] = mark.line << _SHIFT | mark.column
-        top.key, top.key_plain = text, event.implicit[0]
-
     def open(self, top: _Frame | None, event: Any) -> _Frame:
         tag = event.tag
         if tag is not None and tag != "!" and tag not in _TAGS:
             raise self.error(event, f"unsupported YAML tag {tag!r}", "use plain JSON values")
-        key = self.child(top, event, "mapping keys must be plain strings")
+        if top is None:
+            key: Any = None
+        elif top.is_list:
+            key = len(top.container)
+        elif top.key is None:
+            raise self.error(event, "mapping keys must be plain strings")
+        else:
+            key = top.key
         if self.depth >= MAX_DEPTH:
             raise self.error(event, f"nesting deeper than {MAX_DEPTH} levels")
         self.depth += 1
@@ -263,8 +265,12 @@ class Builder:
             value = _merge(frame.merges, value)
         if frame.anchor:
             self.anchors[frame.anchor] = (value, self.count - frame.start + 1)
-        self.place(frame.parent, value)
-        return frame.parent
+        top = frame.parent
+        if top is not None and top.is_list:
+            top.container.append(value)
+        else:
+            self.place(top, value)
+        return top
 
     def place(self, top: _Frame | None, value: Any) -> None:
         if top is None:
@@ -365,14 +371,15 @@ def locate(file: str, root: Entry | None, path: PathKey) -> Location:
     """The location of ``path``, or of its nearest located ancestor."""
     if root is None:
         return Location(file, 1, 1)
-    entry = root
-    for part in path:
-        if isinstance(entry, int):
-            break
-        child = entry[1].get(part)
-        if child is None:
-            break
-        entry = child
+    entry: Any = root
+    try:
+        for part in path:
+            entry = entry[1][part]  # KeyError: not located; TypeError: below a scalar
+    except KeyError:
+        pass
+    except TypeError:
+        if not isinstance(entry, int):
+            raise  # an unhashable part
     mark = entry if isinstance(entry, int) else entry[0]
     return Location(file, (mark >> _SHIFT) + 1, (mark & _COLUMN) + 1)
 
