@@ -14,8 +14,10 @@ binary text is rejected with a clear :class:`~arazzo_runner.errors.YamlError`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,12 +137,31 @@ def load_text(text: str | bytes, file: str = "<string>") -> LocatedDocument:
         raise YamlError(f"document is over the {MAX_DOCUMENT_BYTES}-byte limit", file=file)
     builder = Builder(file)
     try:
-        data = builder.run(_events(text))
+        with _collector_paused():
+            data = builder.run(_events(text))
     except yaml.MarkedYAMLError as exc:
         return _json_fallback(text, file, exc)
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", file=file) from exc
     return LocatedDocument(data, file, text, builder.root_entry, builder.raw_scalars)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document is built.
+
+    Building allocates many containers that all survive, so the collector would run again and
+    again over everything alive in the process and find nothing (the values and their index
+    hold no cycles; events die by reference counting). It is switched back on after, if it was
+    on; the work inside is bounded by the size and value limits.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _json_fallback(text: str, file: str, exc: yaml.MarkedYAMLError) -> LocatedDocument:
