@@ -14,10 +14,8 @@ binary text is rejected with a clear :class:`~arazzo_runner.errors.YamlError`.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,15 @@ from typing import Any
 import yaml
 
 from ._location import Location
-from ._yaml_build import MAX_DEPTH, Builder, Entry, Mark, PathKey, locate, locate_key, location
+from ._yaml_build import (
+    MAX_DEPTH,
+    Builder,
+    Entry,
+    Mark,
+    PathKey,
+    collector_paused,
+    location,
+)
 from .errors import YamlError
 
 __all__ = [
@@ -57,11 +63,11 @@ class LocatedDocument:
 
     def locate(self, path: PathKey) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
-        return locate(self.file, self.index, path)
+        return _locate(self.file, self.index, path)
 
     def locate_key(self, path: PathKey) -> Location:
         """The location of the *key* that holds ``path`` (falls back to :meth:`locate`)."""
-        return locate_key(self.file, self.index, path) or locate(self.file, self.index, path)
+        return _locate_key(self.file, self.index, path) or _locate(self.file, self.index, path)
 
     def scalar_text(self, path: PathKey) -> str | None:
         """The source text of a plain scalar that YAML 1.2 typed as a number or bool."""
@@ -98,6 +104,38 @@ class LocatedDocument:
             if not isinstance(entry, int):
                 stack.extend(((*path, key), child) for key, child in entry[1].items())
         return found
+
+
+def _locate(file: str, root: Entry | None, path: PathKey) -> Location:
+    """The location of ``path``, or of its nearest located ancestor."""
+    if root is None:
+        return Location(file, 1, 1)
+    entry: Any = root
+    try:
+        for part in path:
+            entry = entry[1][part]  # KeyError: not located; TypeError: below a scalar
+    except KeyError:
+        pass
+    except TypeError:
+        if not isinstance(entry, int):
+            raise  # an unhashable part
+    mark = entry if isinstance(entry, int) else entry[0]
+    return location(file, mark)
+
+
+def _locate_key(file: str, root: Entry | None, path: PathKey) -> Location | None:
+    """Where the key that holds ``path`` starts, or None when ``path`` is not a mapping key."""
+    if not path or root is None:
+        return None
+    entry: Entry | None = root
+    for part in path[:-1]:
+        if entry is None or isinstance(entry, int):
+            return None
+        entry = entry[1].get(part)
+    if entry is None or isinstance(entry, int):
+        return None
+    mark = entry[2].get(path[-1])
+    return None if mark is None else location(file, mark)
 
 
 def _mark(entry: Entry) -> Mark:
@@ -137,31 +175,13 @@ def load_text(text: str | bytes, file: str = "<string>") -> LocatedDocument:
         raise YamlError(f"document is over the {MAX_DOCUMENT_BYTES}-byte limit", file=file)
     builder = Builder(file)
     try:
-        with _collector_paused():
+        with collector_paused():
             data = builder.run(_events(text))
     except yaml.MarkedYAMLError as exc:
         return _json_fallback(text, file, exc)
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", file=file) from exc
     return LocatedDocument(data, file, text, builder.root_entry, builder.raw_scalars)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a document is built.
-
-    Building allocates many containers that all survive, so the collector would run again and
-    again over everything alive in the process and find nothing (the values and their index
-    hold no cycles; events die by reference counting). It is switched back on after, if it was
-    on; the work inside is bounded by the size and value limits.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _json_fallback(text: str, file: str, exc: yaml.MarkedYAMLError) -> LocatedDocument:

@@ -7,14 +7,16 @@ No :class:`~arazzo_runner._location.Location` is built while parsing. Where a va
 one int (:data:`Mark`), and each container has an :data:`Entry`: its mark, a dict from each
 child's key or position to the child's entry, and a dict from each mapping key to the key's
 mark. The tree of entries mirrors the document as written: an alias has a mark and nothing
-below it, a ``<<`` merge source keeps its own place. So :func:`locate` walking the tree finds
-what a flat dict of every located path would have held, and builds one Location.
+below it, a ``<<`` merge source keeps its own place. So ``_yaml._locate``, walking the tree,
+finds what a flat dict of every located path would have held, and builds one Location.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -29,9 +31,8 @@ __all__ = [
     "Entry",
     "Mark",
     "PathKey",
+    "collector_paused",
     "core_scalar",
-    "locate",
-    "locate_key",
     "location",
 ]
 
@@ -367,33 +368,20 @@ def location(file: str, mark: Mark) -> Location:
     return Location(file, (mark >> _SHIFT) + 1, (mark & _COLUMN) + 1)
 
 
-def locate(file: str, root: Entry | None, path: PathKey) -> Location:
-    """The location of ``path``, or of its nearest located ancestor."""
-    if root is None:
-        return Location(file, 1, 1)
-    entry: Any = root
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document is built (parsed, loaded, validated).
+
+    Building allocates many containers that all survive, so the collector would run again and
+    again over everything alive in the process and find nothing (the values, their index and
+    the model hold no cycles; events die by reference counting). It is switched back on
+    after, if it was on. Only CPU-bound work bounded by the document limits runs inside:
+    never a network read.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        for part in path:
-            entry = entry[1][part]  # KeyError: not located; TypeError: below a scalar
-    except KeyError:
-        pass
-    except TypeError:
-        if not isinstance(entry, int):
-            raise  # an unhashable part
-    mark = entry if isinstance(entry, int) else entry[0]
-    return Location(file, (mark >> _SHIFT) + 1, (mark & _COLUMN) + 1)
-
-
-def locate_key(file: str, root: Entry | None, path: PathKey) -> Location | None:
-    """Where the key that holds ``path`` starts, or None when ``path`` is not a mapping key."""
-    if not path or root is None:
-        return None
-    entry: Entry | None = root
-    for part in path[:-1]:
-        if entry is None or isinstance(entry, int):
-            return None
-        entry = entry[1].get(part)
-    if entry is None or isinstance(entry, int):
-        return None
-    mark = entry[2].get(path[-1])
-    return None if mark is None else location(file, mark)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
