@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "event_stream": 3,
     # 4 -- loading and validation
     "_yaml": 4,
+    "_yaml_build": 4,
     "sources": 4,
     "loader": 4,
     "_loader_fields": 4,
