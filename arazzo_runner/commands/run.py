@@ -9,6 +9,7 @@ place that writes files a user named); they are written even when a run fails or
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -272,35 +273,69 @@ class _Session:
 
 def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
     from ._output import print_result
+
+    reports = session.reports
+    reports.begin(f"{file}#{workflow_id}" if workflow_id else file)
+    with _Heap() as heap:
+        try:
+            result = _load_and_run(session, file, workflow_id, heap)
+        except KeyboardInterrupt as interrupt:
+            return _interrupted(session, file, workflow_id, partial_result(interrupt))
+        except ArazzoError as exc:
+            reports.write([Outcome(file, workflow_id, error=exc)], many=False)
+            raise
+        redactor = session.redactor
+        print_result(
+            result,
+            as_json=session.as_json,
+            query=session.query,
+            redactor=redactor,
+            streamed=session.streamed,
+        )
+        if not session.as_json and result.error:
+            click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
+        reports.name(f"{file}#{result.workflow_id}")
+        reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
+        return result.exit_code
+
+
+def _load_and_run(session: _Session, file: str, workflow_id: str | None, heap: _Heap) -> RunResult:
     from ._suite import mocked
 
-    runner, reports = session.runner, session.reports
-    reports.begin(f"{file}#{workflow_id}" if workflow_id else file)
-    try:
-        if session.mock:
-            workspace = runner.load(file)
-            with mocked(runner, workspace):
-                result = runner.run(workspace, workflow_id, session.inputs)
-        else:
-            result = runner.run(file, workflow_id, session.inputs)
-    except KeyboardInterrupt as interrupt:
-        return _interrupted(session, file, workflow_id, partial_result(interrupt))
-    except ArazzoError as exc:
-        reports.write([Outcome(file, workflow_id, error=exc)], many=False)
-        raise
-    redactor = session.redactor
-    print_result(
-        result,
-        as_json=session.as_json,
-        query=session.query,
-        redactor=redactor,
-        streamed=session.streamed,
-    )
-    if not session.as_json and result.error:
-        click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
-    reports.name(f"{file}#{result.workflow_id}")
-    reports.write([Outcome(file, result.workflow_id, result=result)], many=False)
-    return result.exit_code
+    runner = session.runner
+    workspace = runner.load(file)
+    heap.freeze()
+    if not session.mock:
+        return runner.run(workspace, workflow_id, session.inputs)
+    with mocked(runner, workspace):
+        return runner.run(workspace, workflow_id, session.inputs)
+
+
+class _Heap:
+    """Keeps the garbage collector off the loaded document while the workflow runs.
+
+    Every full collection walks every object; the document and its sources are most of them,
+    and they live until the run ends. :meth:`freeze` (after loading) moves what exists into
+    the collector's permanent generation (``gc.freeze``), leaving the run's own objects to it;
+    leaving the block gives everything back (``gc.unfreeze``). Nothing is done when someone
+    else (an embedding process) has frozen objects already: theirs are never given back here.
+    """
+
+    def __init__(self) -> None:
+        self.frozen = False
+
+    def __enter__(self) -> _Heap:
+        return self
+
+    def freeze(self) -> None:
+        if not self.frozen and gc.get_freeze_count() == 0:
+            gc.freeze()
+            self.frozen = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 def _interrupted(
