@@ -21,6 +21,7 @@ from __future__ import annotations
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "sensitive_name"]
 
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring
 from typing import Any
 
 MASK = "***"
@@ -45,6 +46,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
         self._ordered: list[str] = []
+        self._in_json: list[str] = []  # each secret as JSON writes it inside a string
         for secret in secrets:
             self.add(secret)
 
@@ -58,6 +60,7 @@ class Redactor:
             return
         self._secrets.add(secret)
         self._ordered = sorted(self._secrets, key=len, reverse=True)
+        self._in_json = [encode_basestring(s)[1:-1] for s in self._ordered]
 
     def add_sent(self, name: str, value: str) -> None:
         """Remember what a request sent under a credential-like name (a header, a query or
@@ -110,6 +113,13 @@ class Redactor:
             items = [self.redact_data(item, by_name=by_name) for item in data]
             return items if isinstance(data, list) else tuple(items)
         return data
+
+    def clean_json(self, text: str) -> bool:
+        """True when ``text``, the ``json.dumps(data, ensure_ascii=False)`` of some data, shows
+        that no string of that data (key or value) holds a known secret, so ``redact_data(data)``
+        would give it back unchanged. JSON escapes a string character by character, so a string
+        that holds a secret holds the secret's escaped form, and that form is in ``text``."""
+        return not any(form in text for form in self._in_json)
 
     def _member(self, key: str, value: Any, by_name: bool) -> Any:
         if by_name and isinstance(value, str) and sensitive_name(key):

@@ -122,10 +122,30 @@ class StreamPrinter:
             sys.stdout.flush()
 
 
-def _print_data(data: Any, query: Any, redactor: Redactor) -> None:
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""Makes exactly the text ``json.dumps(data, ensure_ascii=False)`` makes, without a new
+encoder for every call."""
+
+
+def _print_data(data: Any, query: Any, redactor: Redactor, text: str | None = None) -> None:
+    """``text``, when given, is the JSON of ``data`` (used as is when there is no query)."""
     if query is not None:
-        data = query.search(data)
-    click.echo(redactor.redact_text(json.dumps(data, ensure_ascii=False)))
+        data, text = query.search(data), None
+    click.echo(redactor.redact_text(_JSON.encode(data) if text is None else text))
+
+
+def _redacted(data: Any, redactor: Redactor) -> tuple[Any, str | None]:
+    """``redactor.redact_data(data)``, with its JSON text when that is known already.
+
+    The common case skips the walk: when the JSON of ``data`` holds no secret (see
+    :meth:`Redactor.clean_json`), ``redact_data`` would return ``data`` unchanged."""
+    try:
+        text = _JSON.encode(data)
+    except (TypeError, ValueError, RecursionError):
+        return redactor.redact_data(data), None  # not JSON as it is: as before, the walk first
+    if redactor.clean_json(text):
+        return data, text
+    return redactor.redact_data(data), None
 
 
 def print_result(
@@ -140,10 +160,10 @@ def print_result(
 
     ``query`` is a compiled JMESPath expression (or None)."""
     if as_json or query is not None:
-        data: Any = redactor.redact_data(result.to_dict())
+        data, text = _redacted(result.to_dict(), redactor)
         if streamed and query is None:
-            data = {"type": "result", **data}
-        _print_data(data, query, redactor)
+            data, text = {"type": "result", **data}, None
+        _print_data(data, query, redactor, text)
         return
     click.echo(redactor.redact_text("\n".join(result_lines(result))))
 
