@@ -16,11 +16,15 @@ from typing import Any
 
 from ._missing import MISSING
 from .calls import Exchange
-from .redact import Redactor
+from .redact import Redactor, sensitive_name
 from .results import Excerpt, jsonable
 
 MAX_BODY_CHARS = 1000
 MAX_HEADERS = 20
+
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+"""Exactly ``json.dumps(data, ensure_ascii=False, default=str)``, without a new encoder per call."""
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def excerpt(exchange: Exchange, redactor: Redactor) -> Excerpt | None:
@@ -41,10 +45,11 @@ def excerpt(exchange: Exchange, redactor: Redactor) -> Excerpt | None:
 
 
 def _headers(headers: Mapping[str, str], redactor: Redactor) -> tuple[tuple[str, str], ...]:
-    safe = redactor.redact_headers(headers)
-    pairs = list(safe.items())
+    if not headers:
+        return ()
+    pairs = list(redactor.redact_headers(headers).items())
     if len(pairs) > MAX_HEADERS:
-        pairs = pairs[:MAX_HEADERS] + [("...", f"{len(safe) - MAX_HEADERS} more headers")]
+        pairs = pairs[:MAX_HEADERS] + [("...", f"{len(pairs) - MAX_HEADERS} more headers")]
     return tuple(pairs)
 
 
@@ -56,12 +61,47 @@ def _body(body: Any, redactor: Redactor) -> str | None:
             body = body.decode("utf-8")
         except UnicodeDecodeError:
             return f"({len(body)} bytes of binary data)"
-    safe = redactor.redact_data(body, by_name=True)
-    text = (
-        safe
-        if isinstance(safe, str)
-        else json.dumps(jsonable(safe), ensure_ascii=False, default=str)
-    )
+    text = _plain_text(body, redactor)
+    if text is None:
+        safe = redactor.redact_data(body, by_name=True)
+        text = safe if isinstance(safe, str) else _JSON.encode(jsonable(safe))
     if len(text) > MAX_BODY_CHARS:
         return text[:MAX_BODY_CHARS] + f"... ({len(text) - MAX_BODY_CHARS} more characters)"
     return text
+
+
+def _plain_text(body: Any, redactor: Redactor) -> str | None:
+    """The text the general path makes, for a JSON object or array with nothing to mask; None
+    for anything else (the general path then runs).
+
+    *Plain* (:func:`_plain`): built of dicts with ``str`` keys, lists and JSON scalars, with no
+    string under a credential-like key. For such data ``jsonable`` changes nothing and
+    ``redact_data(by_name=True)`` only masks known secrets inside strings; when the JSON text
+    holds none of them (:meth:`Redactor.clean_json`), the general path's text is that text.
+    """
+    if type(body) is not dict and type(body) is not list:
+        return None
+    try:
+        if not _plain(body):
+            return None
+    except RecursionError:
+        return None
+    text = _JSON.encode(body)
+    return text if redactor.clean_json(text) else None
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if type(item) is str:
+                if sensitive_name(key):
+                    return False
+            elif not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return kind in _SCALARS

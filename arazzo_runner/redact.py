@@ -20,6 +20,7 @@ from __future__ import annotations
 
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "sensitive_name"]
 
+import functools
 from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Any
@@ -34,8 +35,10 @@ _PARTS = ("token", "secret", "key", "password", "passwd", "credential", "session
 _SCHEME_WORDS = frozenset({"basic", "bearer", "key", "token", "digest", "dpop"})
 
 
+@functools.lru_cache(maxsize=4096)
 def sensitive_name(name: str) -> bool:
-    """True for header (or field) names that usually carry a credential."""
+    """True for header (or field) names that usually carry a credential (remembered: the same
+    few header and field names come back in every exchange)."""
     lowered = name.strip().lower()
     return lowered in _EXACT or any(part in lowered for part in _PARTS)
 

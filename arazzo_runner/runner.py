@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._excerpt import excerpt
 from .calls import Exchange, OperationCall, StreamConsumer
 from .diagnostics import Diagnostic, Severity
 from .errors import InputError, ValidationFailed
@@ -219,8 +220,6 @@ class _Recorder:
         self.sent: list[tuple[str, Excerpt | None]] = []
 
     def execute(self, call: OperationCall) -> Exchange:
-        from ._excerpt import excerpt
-
         exchange = self.executor.execute(call)
         self.sent.append((call.step.step_id, excerpt(exchange, self.executor.redactor)))
         return exchange
