@@ -40,6 +40,7 @@ EVENT_STREAM = "text/event-stream"
 _TEXT_TYPES = ("application/x-www-form-urlencoded", "application/javascript", "application/xml")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _DIGITS = re.compile(r"\d+(\.\d+)?\Z")
+_CHARSET = re.compile(r";\s*charset=\"?([^\";]+)", re.IGNORECASE)
 
 
 def headers_dict(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -98,7 +99,7 @@ def read_body(
 
 
 def _charset(content_type: str) -> str:
-    match = re.search(r";\s*charset=\"?([^\";]+)", content_type, re.IGNORECASE)
+    match = _CHARSET.search(content_type)
     return match.group(1).strip() if match else "utf-8"
 
 

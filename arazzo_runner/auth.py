@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 import base64
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -250,7 +251,7 @@ class Authenticator:
         """Add the credentials of the first satisfied alternative to ``out``."""
         if not security:
             return
-        host = httpx.URL(base_url).host
+        host = _host(base_url)
         chosen = self._choose(security, schemes, out, host)
         for name, scopes in chosen.items():
             scheme = schemes[name]
@@ -366,3 +367,10 @@ def _token_failure(status: int, body: Any, text: str) -> str:
     if 200 <= status < 300:
         return f"HTTP {status} without an access_token"
     return f"HTTP {status}: {text[:200]}"
+
+
+@functools.lru_cache(maxsize=256)
+def _host(base_url: str) -> str:
+    """The host of a base URL; a run sends every request of an API to the same few, so each
+    is parsed once (an invalid one raises every time: errors are not remembered)."""
+    return httpx.URL(base_url).host

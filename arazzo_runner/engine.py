@@ -341,6 +341,8 @@ class Engine:
     ) -> Action | None:
         own = step.on_success if success else step.on_failure
         shared = scope.workflow.success_actions if success else scope.workflow.failure_actions
+        if not own and not shared:
+            return None  # nothing to merge or match (most steps)
         for action in merge_actions(
             scope, own, shared, "success" if success else "failure", self.compiler
         ):

@@ -143,6 +143,7 @@ class HttpExecutor:
         )
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._specs: dict[int, tuple[Any, StreamSpec | None]] = {}
+        self._bases: dict[tuple[str, str, int, str | None], tuple[Operation, str]] = {}
 
     def close(self) -> None:
         """Close the client (when this executor created it)."""
@@ -170,7 +171,7 @@ class HttpExecutor:
         exchange = Exchange(operation.method.upper(), "")
         try:
             spec = self._stream_spec(call)
-            base = base_url(source.name, source.url, operation, self.servers)
+            base = self._base_url(source, operation)
             exchange.url = base + operation.path
             schemes = source.openapi.security_schemes if source.openapi is not None else {}
             built = build_request(call, operation, base, self.auth, schemes)
@@ -250,8 +251,9 @@ class HttpExecutor:
                 response.status_code, exchange.response_headers, exchange.response_body
             )
             exchange.problem = self.redactor.redact_text(described)
-        wanted = spec is not None or sse_only_declared(operation, response.status_code)
-        if response.is_success and wanted:
+        if response.is_success and (
+            spec is not None or sse_only_declared(operation, response.status_code)
+        ):
             got = media_type(content_type) or "no Content-Type"
             exchange.failure = f"expected {EVENT_STREAM}, got {got}"
 
@@ -348,6 +350,17 @@ class HttpExecutor:
         if cached is None or cached[0] is not call.step:
             cached = (call.step, stream_spec(call.step))
             self._specs[id(call.step)] = cached
+        return cached[1]
+
+    def _base_url(self, source: Any, operation: Operation) -> str:
+        """:func:`base_url`, once per operation and ``--server`` value: every step that calls
+        the operation gets the same answer (what raises is not kept: it raises again)."""
+        override = self.servers.get(source.name)  # the one setting base_url reads
+        key = (source.name, source.url, id(operation), override)
+        cached = self._bases.get(key)
+        if cached is None or cached[0] is not operation:
+            cached = (operation, base_url(source.name, source.url, operation, self.servers))
+            self._bases[key] = cached  # the operation is kept, so its id() stays its own
         return cached[1]
 
     def _not_found(self, call: OperationCall) -> InputError:

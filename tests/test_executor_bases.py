@@ -1,0 +1,66 @@
+"""The executor works out a base URL once per operation and ``--server`` value: a changed
+override is used at once, and what raised is not remembered (it raises again). The host of a
+secured request's base URL is parsed once per URL, errors again every time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner.auth import _host
+from arazzo_runner.calls import OperationCall
+from arazzo_runner.errors import InputError
+from arazzo_runner.executor import HttpExecutor
+from arazzo_runner.workspace import Workspace, open_workspace
+from tests.support.apps import make_echo_app
+from tests.support.asgi_server import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[str]:
+    with serve(make_echo_app()) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def params() -> Workspace:
+    return open_workspace(str(ROOT / "workflows" / "params.arazzo.yaml"))
+
+
+def _path_call(ws: Workspace, value: str) -> OperationCall:
+    assert ws.root is not None
+    workflow = ws.root.workflow("path-styles")
+    assert workflow is not None
+    step = workflow.step("simpleString")
+    assert step is not None
+    return OperationCall(ws.root, "path-styles", step, (("value", "path", value),))
+
+
+def test_a_changed_server_override_is_used_at_once(params: Workspace, echo: str) -> None:
+    base = echo
+    with HttpExecutor(params, servers={"echo": base}) as executor:
+        first = executor.execute(_path_call(params, "one"))
+        second = executor.execute(_path_call(params, "two"))
+        executor.servers["echo"] = base + "/moved"
+        moved = executor.execute(_path_call(params, "three"))
+        executor.servers["echo"] = "ftp://not-http"
+        refused = [executor.execute(_path_call(params, "four")) for _ in range(2)]
+        executor.servers["echo"] = base
+        back = executor.execute(_path_call(params, "five"))
+    assert first.url == f"{base}/echo/path/simple/one" and first.status_code == 200
+    assert second.url == f"{base}/echo/path/simple/two" and second.status_code == 200
+    assert moved.url == f"{base}/moved/echo/path/simple/three"
+    assert all(isinstance(e.error, InputError) and e.url == "" for e in refused)
+    assert back.url == f"{base}/echo/path/simple/five" and back.status_code == 200
+
+
+def test_auth_host_is_parsed_once_and_errors_are_not_kept() -> None:
+    assert _host("https://api.example.com:8443/v1") == "api.example.com"
+    assert _host("https://api.example.com:8443/v1") == "api.example.com"
+    for _ in range(2):
+        with pytest.raises(Exception, match="port"):
+            _host("http://example.com:notaport/")
