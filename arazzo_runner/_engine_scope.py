@@ -172,6 +172,8 @@ def merge_parameters(
     compiler: Compiler | None = None,
 ) -> list[Parameter]:
     """Workflow parameters overridden by the step's on (name, in); a cached resolution."""
+    if len(shared) + len(own) == 1:  # one parameter: nothing to merge (a common step)
+        return [_cached(scope, compiler, (*shared, *own)[0], "parameters")]
     merged: dict[tuple[str, str | None], Parameter] = {}
     for item in (*shared, *own):
         param = _cached(scope, compiler, item, "parameters")

@@ -265,7 +265,10 @@ class Engine:
     def _build_call(self, scope: Scope, step: Step, ctx: ExpressionContext) -> OperationCall:
         params = merge_parameters(scope, scope.workflow.parameters, step.parameters, self.compiler)
         evaluated = tuple(
-            (p.name, p.in_, scope.evaluate(self.compiler, p, "value", p.value, ctx)) for p in params
+            [
+                (p.name, p.in_, scope.evaluate(self.compiler, p, "value", p.value, ctx))
+                for p in params
+            ]
         )
         body = step.request_body
         if body is None:

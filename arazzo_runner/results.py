@@ -22,6 +22,7 @@ from ._missing import MISSING
 __all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
 
 PARTIAL_ATTRIBUTE = "partial_result"
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _INTERRUPT_CODES = {"interrupted": 130, "terminated": 143}
 
 StepStatus = Literal["passed", "failed", "error"]
@@ -214,6 +215,8 @@ def _explain_step(step: StepResult, where: str | None) -> list[str]:
 
 def jsonable(value: Any) -> Any:
     """``value`` with MISSING as None and bytes as text, ready for ``json.dumps``."""
+    if type(value) in _SCALARS:
+        return value  # the common leaf, answered before the isinstance checks
     if value is MISSING:
         return None
     if isinstance(value, dict):
