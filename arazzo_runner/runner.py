@@ -57,7 +57,9 @@ class Runner:
     overall deadline in seconds; ``stream_consumer(step_id, event_stream)`` receives the open
     :class:`~arazzo_runner.event_stream.EventStream` of each streaming step that passed;
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
-    secret it learns to, so the caller can mask its own output with it.
+    secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
+    leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
+    ``arazzo run``, saves building one per request).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Runner:
         stream_consumer: StreamConsumer | None = None,
         idle_timeout: float = 15.0,
         redactor: Redactor | None = None,
+        excerpts: bool = True,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -88,6 +91,7 @@ class Runner:
         self.stream_consumer = stream_consumer
         self.idle_timeout = idle_timeout
         self.redactor = redactor
+        self.excerpts = excerpts
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -128,7 +132,7 @@ class Runner:
         values = dict(inputs or {})
         check_inputs(document, workflow, values)
         executor, own_client = self._executor(workspace)
-        recorder = _Recorder(executor)
+        recorder = _Recorder(executor, excerpts=self.excerpts)
         try:
             engine = Engine(
                 workspace,
@@ -215,13 +219,15 @@ class _Recorder:
     for it, so the excerpts pair with those steps in order (checked by step id).
     """
 
-    def __init__(self, executor: HttpExecutor) -> None:
+    def __init__(self, executor: HttpExecutor, *, excerpts: bool = True) -> None:
         self.executor = executor
+        self.excerpts = excerpts
         self.sent: list[tuple[str, Excerpt | None]] = []
 
     def execute(self, call: OperationCall) -> Exchange:
         exchange = self.executor.execute(call)
-        self.sent.append((call.step.step_id, excerpt(exchange, self.executor.redactor)))
+        made = excerpt(exchange, self.executor.redactor) if self.excerpts else None
+        self.sent.append((call.step.step_id, made))
         return exchange
 
     def attach(self, result: RunResult) -> None:

@@ -1,10 +1,15 @@
 """An excerpt's JSON body skips the masking walk for plain JSON with nothing to mask (dicts with
 ``str`` keys, lists, scalars, no string under a credential-like key, no known secret in the
-text): the text is the general path's for any data, and the shortcut is not taken otherwise."""
+text): the text is the general path's for any data, and the shortcut is not taken otherwise.
+``Runner(excerpts=False)`` (what ``arazzo run`` uses: it never shows them) builds none, and
+the rest of the result is the same."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from arazzo_runner import _excerpt
 from arazzo_runner._missing import MISSING
 from arazzo_runner.redact import Redactor
-from arazzo_runner.results import jsonable
+from arazzo_runner.results import RunResult, jsonable
+from arazzo_runner.runner import Runner
+from tests.support.apps import make_petstore_app
+from tests.support.asgi_server import serve
 from tests.support.json_data import ANY_DATA, data_and_redactor
 
 
@@ -82,3 +90,45 @@ def test_excerpt_headers_are_the_general_path_pairs(count: int) -> None:
         more = len(general) - _excerpt.MAX_HEADERS
         general = general[: _excerpt.MAX_HEADERS] + [("...", f"{more} more headers")]
     assert _excerpt._headers(headers, redactor) == tuple(general)
+
+
+# -- Runner(excerpts=False) --------------------------------------------------------------------
+
+PETSTORE = str(Path(__file__).resolve().parents[1] / "workflows" / "petstore.arazzo.yaml")
+GOOD = {"username": "alice", "password": "wonderland"}
+
+
+@pytest.fixture(scope="module")
+def petstore() -> Iterator[str]:
+    with serve(make_petstore_app()) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("inputs", "auth"),
+    [
+        (GOOD, {"apiKeyAuth": "wrong-api-key-123"}),
+        ({**GOOD, "password": "not-the-password"}, {}),
+    ],
+)
+def test_without_excerpts_the_result_is_the_same_but_for_them(
+    petstore: str, inputs: dict[str, str], auth: dict[str, str]
+) -> None:
+    settings: dict[str, Any] = {"servers": {"petstore": petstore}, "auth": auth, "env": {}}
+    kept = Runner(**settings).run(PETSTORE, inputs=inputs)
+    skipped = Runner(**settings, excerpts=False).run(PETSTORE, inputs=inputs)
+    assert any(step.excerpt is not None for step in kept.steps)
+    assert all(step.excerpt is None for step in skipped.steps)
+    assert _comparable(skipped) == _comparable(kept)
+    for secret in (*auth.values(), "not-the-password"):
+        assert secret not in repr(skipped) and secret not in skipped.explain()
+
+
+def _comparable(result: RunResult) -> str:
+    """The result as JSON without durations, and without the number in the pet store's tokens
+    (it counts logins)."""
+    data = result.to_dict()
+    data.pop("durationMs")
+    for step in data["steps"]:
+        step.pop("durationMs")
+    return re.sub(r"tok-alice-\d+", "tok-alice-N", json.dumps(data))

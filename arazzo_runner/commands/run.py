@@ -229,6 +229,7 @@ def command(
         idle_timeout=idle_timeout,
         client=client,
         redactor=redactor,
+        excerpts=False,  # nothing this command prints or writes shows them
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
