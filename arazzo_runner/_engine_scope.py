@@ -32,6 +32,7 @@ class Compiler:
     def __init__(self) -> None:
         self._values: dict[tuple[int, str], CompiledValue] = {}
         self._criteria: dict[int, CompiledCriterion] = {}
+        self._shared: dict[tuple[Any, ...], CompiledCriterion] = {}
         self.resolved: dict[int, Any] = {}
         self._keep: list[Any] = []  # owners stay alive while their id() keys are in use
 
@@ -45,12 +46,26 @@ class Compiler:
         return compiled
 
     def criterion(self, criterion: Criterion) -> CompiledCriterion:
+        """Compiled once per criterion; criteria that read the same (a hundred steps checking
+        ``$statusCode == 200``) share one compiled check, which depends on nothing else."""
         compiled = self._criteria.get(id(criterion))
         if compiled is None:
-            compiled = compile_criterion(criterion)
+            key = (criterion.type, criterion.condition, criterion.context, criterion.version)
+            compiled = self._shared.get(key) if all(map(_text_or_none, key)) else None
+            if compiled is None:
+                compiled = compile_criterion(criterion)  # what raises is not kept
+                if all(map(_text_or_none, key)):
+                    self._shared[key] = compiled
             self._criteria[id(criterion)] = compiled
             self._keep.append(criterion)
         return compiled
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _text_or_none(part: Any) -> bool:
+    return part is None or type(part) is str
 
 
 class Scope:
@@ -109,6 +124,8 @@ class Scope:
     ) -> Any:
         if raw is MISSING:
             return MISSING
+        if type(raw) in _SCALARS:
+            return raw  # what compile_value's LiteralValue would give back
         return compiler.value(owner, name, raw).evaluate(ctx)
 
     def evaluate_step_outputs(
