@@ -7,7 +7,7 @@ OAuth2 token). Order matters: the workflow's own parameters are placed first, so
 
 from __future__ import annotations
 
-__all__ = ["BuiltRequest", "base_url", "build_request"]
+__all__ = ["BuiltRequest", "Targets", "base_url", "build_request"]
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._missing import MISSING
+from ._stream_spec import STREAM_EXTENSION, StreamSpec, stream_spec
 from .auth import Authenticator, Outgoing
 from .bodies import apply_replacements, choose_content_type, encode_body
 from .calls import OperationCall
@@ -22,6 +23,7 @@ from .errors import InputError, RunError
 from .openapi import Operation, ParameterSpec
 from .serialize import serialize_parameter
 from .urls import compile_path, join_url, server_url
+from .workspace import Workspace
 
 _LOCATIONS = ("path", "query", "header", "cookie")
 
@@ -77,6 +79,52 @@ def base_url(
             hint=f"pass --server {source_name}=URL (e.g. --server {source_name}=http://127.0.0.1:8080)",
         )
     return url
+
+
+class Targets:
+    """What a step's request is sent to, found once per run for what asks the same: the
+    operation (per operationId or operationPath), the base URL (per operation and ``--server``
+    value) and a step's ``x-arazzo-stream`` settings. What raises is never kept, so it raises
+    again; what is keyed by ``id()`` is kept alive with its answer."""
+
+    def __init__(self, workspace: Any) -> None:
+        self.workspace = workspace
+        self._operations: dict[tuple[int, str | None, str | None], tuple[Any, Any]] = {}
+        self._bases: dict[tuple[str, str, int, str | None], tuple[Operation, str]] = {}
+        self._specs: dict[int, tuple[Any, StreamSpec | None]] = {}
+
+    def operation(self, call: OperationCall) -> tuple[Any, Operation] | None:
+        """``find_operation``; a :class:`Workspace` answers from the step's operationId or
+        operationPath alone (any other workspace is asked every time)."""
+        step = call.step
+        if type(self.workspace) is not Workspace:
+            found: tuple[Any, Operation] | None = self.workspace.find_operation(call.document, step)
+            return found
+        key = (id(call.document), step.operation_id, step.operation_path)
+        cached = self._operations.get(key)
+        if cached is None or cached[0] is not call.document:
+            cached = (call.document, self.workspace.find_operation(call.document, step))
+            self._operations[key] = cached
+        return cached[1]
+
+    def base_url(self, source: Any, operation: Operation, servers: Mapping[str, str]) -> str:
+        """:func:`base_url`; a changed ``--server`` value (``servers``) is used at once."""
+        override = servers.get(source.name)  # the one setting base_url reads
+        key = (source.name, source.url, id(operation), override)
+        cached = self._bases.get(key)
+        if cached is None or cached[0] is not operation:
+            cached = (operation, base_url(source.name, source.url, operation, servers))
+            self._bases[key] = cached
+        return cached[1]
+
+    def stream_spec(self, call: OperationCall) -> StreamSpec | None:
+        if call.step.extensions.get(STREAM_EXTENSION) is None:
+            return None  # what stream_spec answers first (most steps), without the cache
+        cached = self._specs.get(id(call.step))
+        if cached is None or cached[0] is not call.step:
+            cached = (call.step, stream_spec(call.step))
+            self._specs[id(call.step)] = cached
+        return cached[1]
 
 
 def _spec_for(operation: Operation, name: str, location: str | None) -> ParameterSpec | None:

@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from ._exec_request import BuiltRequest, base_url, build_request
+from ._exec_request import BuiltRequest, Targets, build_request
 from ._exec_response import (
     EVENT_STREAM,
     MAX_BODY_BYTES,
@@ -54,7 +54,7 @@ from ._exec_response import (
     sse_only_declared,
     transport_error,
 )
-from ._exec_stream import StreamSpec, consume, stream_spec
+from ._exec_stream import StreamSpec, consume
 from .auth import Authenticator, Credentials
 from .bodies import media_type
 from .calls import Exchange, OperationCall
@@ -142,8 +142,7 @@ class HttpExecutor:
             timeout=self.timeouts.for_httpx(), follow_redirects=False, verify=_ssl_context()
         )
         self.auth = Authenticator(credentials, self.redactor, self.client)
-        self._specs: dict[int, tuple[Any, StreamSpec | None]] = {}
-        self._bases: dict[tuple[str, str, int, str | None], tuple[Operation, str]] = {}
+        self._targets = Targets(workspace)
 
     def close(self) -> None:
         """Close the client (when this executor created it)."""
@@ -164,14 +163,14 @@ class HttpExecutor:
     # -- one call ----------------------------------------------------------------------------
 
     def execute(self, call: OperationCall) -> Exchange:
-        found = self.workspace.find_operation(call.document, call.step)
+        found = self._targets.operation(call)
         if found is None:
             return Exchange("", "", error=self._not_found(call))
         source, operation = found
         exchange = Exchange(operation.method.upper(), "")
         try:
-            spec = self._stream_spec(call)
-            base = self._base_url(source, operation)
+            spec = self._targets.stream_spec(call)
+            base = self._targets.base_url(source, operation, self.servers)
             exchange.url = base + operation.path
             schemes = source.openapi.security_schemes if source.openapi is not None else {}
             built = build_request(call, operation, base, self.auth, schemes)
@@ -344,24 +343,6 @@ class HttpExecutor:
         request.extensions["timeout"] = capped.for_httpx().as_dict()
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _stream_spec(self, call: OperationCall) -> StreamSpec | None:
-        cached = self._specs.get(id(call.step))
-        if cached is None or cached[0] is not call.step:
-            cached = (call.step, stream_spec(call.step))
-            self._specs[id(call.step)] = cached
-        return cached[1]
-
-    def _base_url(self, source: Any, operation: Operation) -> str:
-        """:func:`base_url`, once per operation and ``--server`` value: every step that calls
-        the operation gets the same answer (what raises is not kept: it raises again)."""
-        override = self.servers.get(source.name)  # the one setting base_url reads
-        key = (source.name, source.url, id(operation), override)
-        cached = self._bases.get(key)
-        if cached is None or cached[0] is not operation:
-            cached = (operation, base_url(source.name, source.url, operation, self.servers))
-            self._bases[key] = cached  # the operation is kept, so its id() stays its own
-        return cached[1]
 
     def _not_found(self, call: OperationCall) -> InputError:
         step = call.step

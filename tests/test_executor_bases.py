@@ -1,6 +1,8 @@
 """The executor works out a base URL once per operation and ``--server`` value: a changed
-override is used at once, and what raised is not remembered (it raises again). The host of a
-secured request's base URL is parsed once per URL, errors again every time."""
+override is used at once, and what raised is not remembered (it raises again). A workspace
+answers the operation of every step that names the same one once (any other workspace is asked
+each time). The host of a secured request's base URL is parsed once per URL, errors again
+every time."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from arazzo_runner._exec_request import Targets
 from arazzo_runner.auth import _host
 from arazzo_runner.calls import OperationCall
 from arazzo_runner.errors import InputError
@@ -64,3 +67,29 @@ def test_auth_host_is_parsed_once_and_errors_are_not_kept() -> None:
     for _ in range(2):
         with pytest.raises(Exception, match="port"):
             _host("http://example.com:notaport/")
+
+
+class _Asking:
+    """A workspace of another kind: the executor must ask it every time."""
+
+    def __init__(self, inner: Workspace) -> None:
+        self.inner, self.asked = inner, 0
+
+    def find_operation(self, doc: object, step: object) -> object:
+        self.asked += 1
+        return self.inner.find_operation(doc, step)  # type: ignore[arg-type]
+
+
+def test_operations_are_looked_up_once_per_operation_only_in_a_workspace(
+    params: Workspace, echo: str
+) -> None:
+    calls = [_path_call(params, value) for value in ("a", "b", "c")]
+    targets = Targets(params)
+    found = [targets.operation(c) for c in calls]
+    assert found[0] is not None and all(f is found[0] for f in found)
+    assert found[0] == params.find_operation(calls[0].document, calls[0].step)
+    other = _Asking(params)
+    with HttpExecutor(other, servers={"echo": echo}) as executor:
+        exchanges = [executor.execute(c) for c in calls]
+    assert other.asked == 3
+    assert [e.status_code for e in exchanges] == [200, 200, 200]
