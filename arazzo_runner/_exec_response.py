@@ -13,6 +13,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "decode_body",
     "describe_error_response",
+    "header_value",
     "headers_dict",
     "parse_retry_after",
     "read_body",
@@ -52,6 +53,16 @@ def headers_dict(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         key = spelled.setdefault(name.lower(), name)
         result[key] = f"{result[key]}, {value}" if key in result else value
     return result
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of ``name`` (lower-case) in a :func:`headers_dict` map, in any case: what
+    ``httpx.Headers.get(name)`` gives for the headers it was made from (repeats joined by
+    ``", "`` the same way), or None."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -48,6 +48,7 @@ from ._exec_response import (
     MAX_BODY_BYTES,
     decode_body,
     describe_error_response,
+    header_value,
     headers_dict,
     parse_retry_after,
     read_body,
@@ -205,7 +206,7 @@ class HttpExecutor:
         return self.client.send(request, stream=True)
 
     def _request(self, built: BuiltRequest, exchange: Exchange) -> httpx.Request:
-        exchange.url = built.url
+        exchange.url = url = built.url
         exchange.request_headers = built.headers()
         for name, value in exchange.request_headers.items():
             self.redactor.add_sent(name, value)
@@ -217,7 +218,7 @@ class HttpExecutor:
         exchange.request_body = built.body
         try:
             return httpx.Request(
-                built.method, built.url, headers=exchange.request_headers, content=built.content
+                built.method, url, headers=exchange.request_headers, content=built.content
             )
         except (UnicodeEncodeError, httpx.InvalidURL) as exc:
             raise InputError(f"cannot build the request: {exc}") from exc
@@ -231,11 +232,12 @@ class HttpExecutor:
         exchange: Exchange,
     ) -> None:
         exchange.status_code = response.status_code
-        exchange.response_headers = headers_dict(response.headers.multi_items())
-        exchange.retry_after = parse_retry_after(response.headers.get("retry-after"))
-        content_type = response.headers.get("content-type", "")
+        exchange.response_headers = headers = headers_dict(response.headers.multi_items())
+        exchange.retry_after = parse_retry_after(header_value(headers, "retry-after"))
+        content_type = header_value(headers, "content-type") or ""
         is_stream = media_type(content_type) == EVENT_STREAM
-        if is_stream and response.is_success:
+        success = response.is_success
+        if is_stream and success:
             self._stream(call, spec, response, exchange)
             return
         if is_stream:
@@ -245,14 +247,12 @@ class HttpExecutor:
         if raw is None:
             return
         exchange.response_body = decode_body(raw, content_type)
-        if not response.is_success:
+        if not success:
             described = describe_error_response(
                 response.status_code, exchange.response_headers, exchange.response_body
             )
             exchange.problem = self.redactor.redact_text(described)
-        if response.is_success and (
-            spec is not None or sse_only_declared(operation, response.status_code)
-        ):
+        if success and (spec is not None or sse_only_declared(operation, response.status_code)):
             got = media_type(content_type) or "no Content-Type"
             exchange.failure = f"expected {EVENT_STREAM}, got {got}"
 

@@ -2,16 +2,20 @@
 override is used at once, and what raised is not remembered (it raises again). A workspace
 answers the operation of every step that names the same one once (any other workspace is asked
 each time). The host of a secured request's base URL is parsed once per URL, errors again
-every time."""
+every time. Response headers are read from the executor's own map, as httpx would give them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from arazzo_runner._exec_request import Targets
+from arazzo_runner._exec_response import header_value, headers_dict
 from arazzo_runner.auth import _host
 from arazzo_runner.calls import OperationCall
 from arazzo_runner.errors import InputError
@@ -93,3 +97,18 @@ def test_operations_are_looked_up_once_per_operation_only_in_a_workspace(
         exchanges = [executor.execute(c) for c in calls]
     assert other.asked == 3
     assert [e.status_code for e in exchanges] == [200, 200, 200]
+
+
+NAMES = st.sampled_from(["Content-Type", "content-type", "CONTENT-TYPE", "Retry-After", "X-A"])
+# bytes as a server sends them: ASCII, UTF-8 and Latin-1 text (httpx picks the decoding)
+VALUES = st.lists(
+    st.sampled_from([b"a", b"1", b" ", b";", b"=", "é".encode(), b"\xe9"]), max_size=4
+)
+
+
+@given(st.lists(st.tuples(NAMES, VALUES), max_size=6))
+def test_header_value_is_what_httpx_headers_get_gives(pairs: list[tuple[str, list[bytes]]]) -> None:
+    headers = httpx.Headers([(name, b"".join(value)) for name, value in pairs])
+    ours = headers_dict(headers.multi_items())
+    for name in ("content-type", "retry-after", "x-a", "absent"):
+        assert header_value(ours, name) == headers.get(name)
