@@ -29,7 +29,6 @@ from ._yaml_build import (
     Entry,
     Mark,
     PathKey,
-    collector_paused,
     location,
 )
 from .errors import YamlError
@@ -175,8 +174,7 @@ def load_text(text: str | bytes, file: str = "<string>") -> LocatedDocument:
         raise YamlError(f"document is over the {MAX_DOCUMENT_BYTES}-byte limit", file=file)
     builder = Builder(file)
     try:
-        with collector_paused():
-            data = builder.run(_events(text))
+        data = builder.run(_events(text))
     except yaml.MarkedYAMLError as exc:
         return _json_fallback(text, file, exc)
     except yaml.YAMLError as exc:

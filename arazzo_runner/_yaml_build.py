@@ -13,10 +13,8 @@ finds what a flat dict of every located path would have held, and builds one Loc
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -31,7 +29,6 @@ __all__ = [
     "Entry",
     "Mark",
     "PathKey",
-    "collector_paused",
     "core_scalar",
     "location",
 ]
@@ -366,22 +363,3 @@ def _merge(sources: list[Any], own: dict[str, Any]) -> dict[str, Any]:
 
 def location(file: str, mark: Mark) -> Location:
     return Location(file, (mark >> _SHIFT) + 1, (mark & _COLUMN) + 1)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a document is built (parsed, loaded, validated).
-
-    Building allocates many containers that all survive, so the collector would run again and
-    again over everything alive in the process and find nothing (the values, their index and
-    the model hold no cycles; events die by reference counting). It is switched back on
-    after, if it was on. Only CPU-bound work bounded by the document limits runs inside:
-    never a network read.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -43,7 +43,6 @@ from ._loader_fields import (
     type_name,
 )
 from ._yaml import LocatedDocument, PathKey
-from ._yaml_build import collector_paused
 from .diagnostics import Diagnostic, Severity
 from .errors import ArazzoError, SourceError, YamlError
 from .model import (
@@ -390,13 +389,6 @@ def build_document(
     located: LocatedDocument, url: str
 ) -> tuple[ArazzoDocument | None, list[Diagnostic]]:
     """The typed document and its structural diagnostics (None only if the root is unusable)."""
-    with collector_paused():
-        return _build_document(located, url)
-
-
-def _build_document(
-    located: LocatedDocument, url: str
-) -> tuple[ArazzoDocument | None, list[Diagnostic]]:
     ctx = Ctx(located)
     data = located.data
     if not isinstance(data, dict):

@@ -1,6 +1,7 @@
-"""``arazzo run`` keeps the garbage collector off the loaded document while the workflow runs
-(``gc.freeze`` after loading, ``gc.unfreeze`` when the command is done), and leaves a process
-that froze objects of its own alone. The output is the same either way (the CLI tests)."""
+"""``arazzo run`` keeps the garbage collector off the loaded document: switched off while it
+loads, then the document frozen while the workflow runs (``gc.freeze`` after loading,
+``gc.unfreeze`` when the command is done), and leaves a process that froze objects of its own
+alone. The library never changes the collector. The output is the same either way."""
 
 from __future__ import annotations
 
@@ -87,3 +88,41 @@ def test_a_document_that_fails_to_load_leaves_nothing_frozen(
         main(["run", str(bad), "--json"])
     assert caught.value.code == 2 and "error" in capsys.readouterr().err
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_is_off_only_while_the_document_loads(
+    echo: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states: list[bool] = []
+    original = Runner.load
+
+    def spy(self: Runner, *args: Any, **kwargs: Any) -> Any:
+        states.append(gc.isenabled())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Runner, "load", spy)
+    assert gc.isenabled()
+    data, _ = _run_cli(echo, capsys, monkeypatch)
+    assert data["status"] == "passed" and states == [False]
+    assert gc.isenabled()  # back on after the command
+
+
+def test_a_caller_that_switched_the_collector_off_keeps_it_off(
+    echo: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gc.disable()
+    try:
+        data, _ = _run_cli(echo, capsys, monkeypatch)
+        assert data["status"] == "passed" and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_library_leaves_the_collector_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arazzo_runner import _yaml
+
+    switched: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))
+    Runner().load(PARAMS)
+    _yaml.load_text("a: [1, {b: 2}]\n")
+    assert switched == []

@@ -361,22 +361,3 @@ def test_random_documents(
     if crlf:
         text = text.replace("\n", "\r\n")
     assert_same(text)
-
-
-def test_the_collector_is_left_as_it_was() -> None:
-    """Building pauses the cyclic collector; it is back on afterwards, also after an error,
-    and stays off for a caller that had switched it off."""
-    import gc
-
-    assert gc.isenabled()
-    _yaml.load_text("a: [1, {b: 2}]\n")
-    assert gc.isenabled()
-    with pytest.raises(YamlError):
-        _yaml.load_text("a: 1\na: 2\n")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        _yaml.load_text("a: 1\n")
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

@@ -9,11 +9,12 @@ place that writes files a user named); they are written even when a run fails or
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -304,7 +305,8 @@ def _load_and_run(session: _Session, file: str, workflow_id: str | None, heap: _
     from ._suite import mocked
 
     runner = session.runner
-    workspace = runner.load(file)
+    with heap.paused():
+        workspace = runner.load(file)
     heap.freeze()
     if not session.mock:
         return runner.run(workspace, workflow_id, session.inputs)
@@ -313,13 +315,17 @@ def _load_and_run(session: _Session, file: str, workflow_id: str | None, heap: _
 
 
 class _Heap:
-    """Keeps the garbage collector off the loaded document while the workflow runs.
+    """Keeps the garbage collector off the loaded document, while it loads and while it runs.
 
-    Every full collection walks every object; the document and its sources are most of them,
-    and they live until the run ends. :meth:`freeze` (after loading) moves what exists into
-    the collector's permanent generation (``gc.freeze``), leaving the run's own objects to it;
-    leaving the block gives everything back (``gc.unfreeze``). Nothing is done when someone
-    else (an embedding process) has frozen objects already: theirs are never given back here.
+    Loading builds many containers that all survive (and hold no cycles), so collections in
+    the meantime walk everything alive and find nothing: :meth:`paused` switches the collector
+    off for the load (back on after, if it was on). Every full collection walks every object;
+    the document and its sources are most of them, and they live until the run ends.
+    :meth:`freeze` (after loading) moves what exists into the collector's permanent generation
+    (``gc.freeze``), leaving the run's own objects to it; leaving the block gives everything
+    back (``gc.unfreeze``). Nothing is frozen when someone else (an embedding process) has
+    frozen objects already: theirs are never given back here. This is the command's choice as
+    the process's owner; the library itself never changes the collector.
     """
 
     def __init__(self) -> None:
@@ -327,6 +333,16 @@ class _Heap:
 
     def __enter__(self) -> _Heap:
         return self
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if enabled:
+                gc.enable()
 
     def freeze(self) -> None:
         if not self.frozen and gc.get_freeze_count() == 0:
