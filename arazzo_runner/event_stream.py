@@ -30,8 +30,6 @@ The response is closed on every way out: end of body, error, ``close()``, contex
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
@@ -41,6 +39,7 @@ from typing import Any
 import anyio
 import httpx
 
+from arazzo_runner._stream_bounds import Bounds, Watchdog, start_watchdog
 from arazzo_runner.errors import RunTimeout, StreamError
 from arazzo_runner.sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 
@@ -91,96 +90,6 @@ def ensure_event_stream(response: httpx.Response) -> None:
     )
 
 
-class _Bounds:
-    """Computes how long the next read may wait, and which bound that is."""
-
-    def __init__(
-        self, first_byte: float | None, idle: float | None, deadline: float | None
-    ) -> None:
-        for name, value in (("first_byte_timeout", first_byte), ("idle_timeout", idle)):
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive or None")
-        if deadline is not None and deadline <= 0:
-            raise ValueError("deadline must be positive or None")
-        self.first_byte, self.idle, self.deadline = first_byte, idle, deadline
-        self.started = 0.0
-        self.got_byte = False
-
-    def next_read(self, now: float) -> tuple[float | None, str]:
-        """Seconds the next read may wait (``None``: forever) and the bound's description."""
-        limits: list[tuple[float, str]] = []
-        if self.deadline is not None:
-            limits.append(
-                (self.started + self.deadline - now, f"deadline={self.deadline:g} s passed")
-            )
-        if self.got_byte and self.idle is not None:
-            limits.append((self.idle, f"idle_timeout={self.idle:g} s: no byte arrived in time"))
-        elif not self.got_byte and self.first_byte is not None:
-            limits.append(
-                (
-                    self.started + self.first_byte - now,
-                    f"first_byte_timeout={self.first_byte:g} s: the body did not start in time",
-                )
-            )
-        if not limits:
-            return None, ""
-        wait, label = min(limits)
-        return max(wait, 0.0), label
-
-
-class _Watchdog:
-    """One thread per sync stream: shuts the socket down if a read outlives its bound.
-
-    ``arm`` notifies the thread only when the new due time is earlier than the one it waits
-    for, so a busy stream costs a lock per read and no wake-ups.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._cond = threading.Condition()
-        self._due: float | None = None
-        self._target: float | None = None
-        self._stopped = False
-        self.fired = False
-        self._thread = threading.Thread(target=self._run, name="arazzo-sse-watchdog", daemon=True)
-        self._thread.start()
-
-    def arm(self, due: float) -> None:
-        with self._cond:
-            self._due = due
-            if self._target is None or due < self._target:
-                self._cond.notify()
-
-    def disarm(self) -> None:
-        with self._cond:
-            self._due = None
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-        self._thread.join(timeout=1.0)
-
-    def _run(self) -> None:
-        with self._cond:
-            while not self._stopped:
-                due = self._due
-                self._target = due
-                if due is None:
-                    self._cond.wait()
-                    continue
-                remaining = due - time.monotonic()
-                if remaining > 0:
-                    self._cond.wait(remaining)
-                    continue
-                self.fired = True
-                self._stopped = True
-                try:  # the base-class method: an SSLSocket's own shutdown drops its SSL object
-                    socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
 class _StreamState:
     """What the sync and async streams share: decoder, bounds, bookkeeping, error mapping."""
 
@@ -201,7 +110,7 @@ class _StreamState:
             raise TypeError(f"{type(self).__name__} needs {kind} httpx response")
         self._response = response
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
-        self._bounds = _Bounds(first_byte_timeout, idle_timeout, deadline)
+        self._bounds = Bounds(first_byte_timeout, idle_timeout, deadline)
         self._check = check
         self._pending: deque[ServerSentEvent] = deque()
         self._events_received = 0
@@ -289,7 +198,7 @@ class EventStream(_StreamState):
     """
 
     _chunks: Iterator[bytes] | None = None
-    _watchdog: _Watchdog | None = None
+    _watchdog: Watchdog | None = None
 
     _stream_type: type = httpx.SyncByteStream
 
@@ -367,7 +276,7 @@ class EventStream(_StreamState):
     def _read(self) -> bytes | None:
         if not self._begun:
             self._begin()
-            self._watchdog = _start_watchdog(self._response, self._bounds)
+            self._watchdog = start_watchdog(self._response, self._bounds)
             if self._watchdog is not None:
                 self._own_read_timeout()
             self._chunks = _body_chunks(self._response)
@@ -436,15 +345,6 @@ async def _aread_some(chunks: AsyncIterator[bytes]) -> bytes:
     except httpx.HTTPError:
         pass
     return bytes(body[:_ERROR_BODY_LIMIT])
-
-
-def _start_watchdog(response: httpx.Response, bounds: _Bounds) -> _Watchdog | None:
-    if bounds.first_byte is None and bounds.idle is None and bounds.deadline is None:
-        return None
-    stream = response.extensions.get("network_stream")
-    get_info = getattr(stream, "get_extra_info", None)
-    sock = get_info("socket") if callable(get_info) else None
-    return _Watchdog(sock) if isinstance(sock, socket.socket) else None
 
 
 class AsyncEventStream(_StreamState):

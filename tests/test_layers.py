@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "_xml": 3,
     "sse": 3,
     "event_stream": 3,
+    "_stream_bounds": 3,
     # 4 -- loading and validation
     "_yaml": 4,
     "_yaml_build": 4,
