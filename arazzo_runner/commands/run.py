@@ -213,8 +213,7 @@ def command(
     query_expression = compile_option(query, "--query")
     stream = stream or until_expression is not None
     many = _many_wanted(paths, run_all, workflow_id)
-    inputs = _read_inputs(inputs_path)
-    inputs.update(parse_input_pairs(input_pairs))
+    inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = _pairs(auth_pairs, "--auth")
     redactor = cli_redactor(auth, os.environ)
     printer = _printer(as_json, until_expression, redactor)
