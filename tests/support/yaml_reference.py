@@ -1,5 +1,7 @@
 """The located-YAML builder as it was before the fast path (commit d33b6f4), kept verbatim as
-the oracle of tests/test_yaml_fast_path.py. Do not optimise it.
+the oracle of tests/test_yaml_fast_path.py. Do not optimise it. The helpers around the builder
+that the fast path did not change (decoding bytes, rejecting duplicate JSON keys) are the
+package's own.
 
 Original docstring: YAML/JSON text to plain Python data, with the source location of every value.
 
@@ -21,12 +23,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from arazzo_runner._location import Location
+from arazzo_runner._yaml import _decode, _no_duplicates
 from arazzo_runner.errors import YamlError
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "Location",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
-    "load_file",
     "load_text",
 ]
 
@@ -314,22 +315,6 @@ def _merge(sources: list[Any], own: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _decode(raw: bytes, file: str) -> str:
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise YamlError(
-            f"document is {len(raw)} bytes, over the {MAX_DOCUMENT_BYTES}-byte limit", file=file
-        )
-    if b"\x00" in raw:
-        raise YamlError("this is a binary file, not YAML or JSON text", file=file)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise YamlError(
-            "text is not valid UTF-8", file=file, line=line, hint="save the file as UTF-8"
-        ) from exc
-
-
 def load_text(text: str | bytes, file: str = "<string>") -> LocatedDocument:
     """Parse one YAML or JSON document; raise :class:`YamlError` with a location on failure."""
     if isinstance(text, bytes):
@@ -368,32 +353,3 @@ def _json_fallback(text: str, file: str, exc: yaml.MarkedYAMLError) -> LocatedDo
         column=column,
         hint="check the indentation and quoting on this line and the one above",
     ) from exc
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def load_file(path: str | Path) -> LocatedDocument:
-    """Read and parse a local file; errors name the file."""
-    p = Path(path)
-    name = str(path)
-    if p.is_dir():
-        raise YamlError("this is a directory, not a file", file=name, hint="name a .yaml file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise YamlError(
-                f"document is {size} bytes, over the {MAX_DOCUMENT_BYTES}-byte limit", file=name
-            )
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise YamlError("file not found", file=name) from exc
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror}", file=name) from exc
-    return load_text(raw, name)
