@@ -51,17 +51,19 @@ class Compiler:
         compiled = self._criteria.get(id(criterion))
         if compiled is None:
             key = (criterion.type, criterion.condition, criterion.context, criterion.version)
-            compiled = self._shared.get(key) if all(map(_text_or_none, key)) else None
+            shareable = all(map(_text_or_none, key))
+            compiled = self._shared.get(key) if shareable else None
             if compiled is None:
                 compiled = compile_criterion(criterion)  # what raises is not kept
-                if all(map(_text_or_none, key)):
+                if shareable:
                     self._shared[key] = compiled
             self._criteria[id(criterion)] = compiled
             self._keep.append(criterion)
         return compiled
 
 
-_SCALARS = frozenset({int, float, bool, type(None)})
+# Literal values that are never expressions (a string may be one, so strings are compiled)
+_NON_TEXT_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def _text_or_none(part: Any) -> bool:
@@ -124,7 +126,7 @@ class Scope:
     ) -> Any:
         if raw is MISSING:
             return MISSING
-        if type(raw) in _SCALARS:
+        if type(raw) in _NON_TEXT_SCALARS:
             return raw  # what compile_value's LiteralValue would give back
         return compiler.value(owner, name, raw).evaluate(ctx)
 

@@ -17,14 +17,13 @@ from typing import Any
 from ._missing import MISSING
 from .calls import Exchange
 from .redact import Redactor, sensitive_name
-from .results import Excerpt, jsonable
+from .results import JSON_SCALAR_TYPES, Excerpt, jsonable
 
 MAX_BODY_CHARS = 1000
 MAX_HEADERS = 20
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 """Exactly ``json.dumps(data, ensure_ascii=False, default=str)``, without a new encoder per call."""
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def excerpt(exchange: Exchange, redactor: Redactor) -> Excerpt | None:
@@ -104,4 +103,4 @@ def _plain(value: Any) -> bool:
         return True
     if kind is list:
         return all(_plain(item) for item in value)
-    return kind in _SCALARS
+    return kind in JSON_SCALAR_TYPES

@@ -22,7 +22,8 @@ from ._missing import MISSING
 __all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
 
 PARTIAL_ATTRIBUTE = "partial_result"
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+JSON_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+"""The exact types of JSON scalars (``type(x) in`` this: a quick test, subclasses excluded)."""
 _INTERRUPT_CODES = {"interrupted": 130, "terminated": 143}
 
 StepStatus = Literal["passed", "failed", "error"]
@@ -215,7 +216,7 @@ def _explain_step(step: StepResult, where: str | None) -> list[str]:
 
 def jsonable(value: Any) -> Any:
     """``value`` with MISSING as None and bytes as text, ready for ``json.dumps``."""
-    if type(value) in _SCALARS:
+    if type(value) in JSON_SCALAR_TYPES:
         return value  # the common leaf, answered before the isinstance checks
     if value is MISSING:
         return None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arazzo_runner._engine_scope import _SCALARS, Compiler, Scope
+from arazzo_runner._engine_scope import _NON_TEXT_SCALARS, Compiler, Scope
 from arazzo_runner.criteria import compile_criterion
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import ExpressionContext, Message, compile_value
@@ -69,7 +69,7 @@ def test_a_criterion_that_fails_to_compile_fails_again_at_its_own_line() -> None
 
 @given(st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()))
 def test_a_scalar_value_is_its_compiled_literal(raw: object) -> None:
-    assert type(raw) in _SCALARS
+    assert type(raw) in _NON_TEXT_SCALARS
     got = Scope.evaluate(None, Compiler(), object(), "value", raw, ExpressionContext())  # type: ignore[arg-type]
     expected = compile_value(raw).evaluate(ExpressionContext())
     assert got is expected or got == expected
