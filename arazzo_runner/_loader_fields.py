@@ -292,9 +292,7 @@ def read_object(ctx: Ctx, path: PathKey, data: Any, spec: Spec) -> dict[str, Any
             if value is SKIP:
                 value = f.default
                 usable = usable and value is not SKIP
-                values[f.attr] = value
-            else:
-                values[f.attr] = value
+            values[f.attr] = value
         elif f.required:
             ctx.report("missing-field", path, f"add `{key}: {f.example}` to {label}", at_key=True)
             usable = usable and f.default is not SKIP

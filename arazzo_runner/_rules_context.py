@@ -13,7 +13,7 @@ from typing import Any
 from ._missing import MISSING
 from .diagnostics import Diagnostic, Severity
 from .model import Action, ArazzoDocument, Parameter, Reusable, Step, Workflow
-from .workspace import Workspace
+from .workspace import Workspace, pointer_tokens
 
 __all__ = ["COMPONENTS_PREFIX", "Rule", "RuleContext"]
 
@@ -42,9 +42,7 @@ class RuleContext:
     def raw(self, pointer: str) -> Any:
         """The parsed value at ``pointer`` (``MISSING`` when absent)."""
         node = self.doc.raw
-        for token in pointer.split("/")[1:] if pointer else ():
-            if "~" in token:
-                token = token.replace("~1", "/").replace("~0", "~")
+        for token in pointer_tokens(pointer):
             key: str | int = token
             if isinstance(node, list) and token.isdigit():
                 key = int(token)  # a list index, as workspace.pointer_path reads it

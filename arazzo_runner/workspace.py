@@ -134,12 +134,20 @@ class Workspace:
         return None if found is None else (target, found)
 
 
+def pointer_tokens(pointer: str) -> list[str]:
+    """The reference tokens of an RFC 6901 pointer, unescaped (``[]`` for the root)."""
+    if not pointer:
+        return []
+    return [
+        t.replace("~1", "/").replace("~0", "~") if "~" in t else t for t in pointer.split("/")[1:]
+    ]
+
+
 def pointer_path(data: Any, pointer: str) -> tuple[str | int, ...]:
     """An RFC 6901 pointer as a path tuple; list indices become ints by walking ``data``."""
     path: list[str | int] = []
     node = data
-    for raw in pointer.split("/")[1:] if pointer else ():
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         if isinstance(node, list) and token.isdigit():
             index = int(token)
             path.append(index)
