@@ -13,8 +13,6 @@ logging, prints nothing, and imports no HTTP or OpenAPI machinery until a name i
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -59,32 +57,32 @@ __all__ = [
 
 _LAZY = {
     "ArazzoError": "arazzo_runner.errors",
-    "AsyncEventStream": "arazzo_runner.event_stream",
+    "AsyncEventStream": "arazzo_runner.streaming.event_stream",
     "CredentialsError": "arazzo_runner.errors",
     "Diagnostic": "arazzo_runner.diagnostics",
     "DocumentError": "arazzo_runner.errors",
-    "EventStream": "arazzo_runner.event_stream",
+    "EventStream": "arazzo_runner.streaming.event_stream",
     "Excerpt": "arazzo_runner.results",
     "ExpressionError": "arazzo_runner.errors",
     "Failure": "arazzo_runner.results",
     "InputError": "arazzo_runner.errors",
     "Interrupted": "arazzo_runner.errors",
-    "NotAnEventStream": "arazzo_runner.event_stream",
+    "NotAnEventStream": "arazzo_runner.streaming.event_stream",
     "RunError": "arazzo_runner.errors",
     "RunResult": "arazzo_runner.results",
     "RunTimeout": "arazzo_runner.errors",
     "Runner": "arazzo_runner.runner",
-    "ServerSentEvent": "arazzo_runner.sse",
+    "ServerSentEvent": "arazzo_runner.streaming.sse",
     "Severity": "arazzo_runner.diagnostics",
     "SourceError": "arazzo_runner.errors",
     "StepResult": "arazzo_runner.results",
-    "StreamConsumer": "arazzo_runner.calls",
-    "StreamingRun": "arazzo_runner.streaming_run",
+    "StreamConsumer": "arazzo_runner.engine.port",
+    "StreamingRun": "arazzo_runner.streaming.handoff",
     "Terminated": "arazzo_runner.errors",
     "StreamError": "arazzo_runner.errors",
     "TransportError": "arazzo_runner.errors",
     "ValidationFailed": "arazzo_runner.errors",
-    "Workspace": "arazzo_runner.workspace",
+    "Workspace": "arazzo_runner.document.workspace",
     "YamlError": "arazzo_runner.errors",
     "aload": "arazzo_runner.runner",
     "arun": "arazzo_runner.runner",
@@ -95,9 +93,10 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from .calls import StreamConsumer
-    from .diagnostics import Diagnostic, Severity
-    from .errors import (
+    from arazzo_runner.diagnostics import Diagnostic, Severity
+    from arazzo_runner.document.workspace import Workspace
+    from arazzo_runner.engine.port import StreamConsumer
+    from arazzo_runner.errors import (
         ArazzoError,
         CredentialsError,
         DocumentError,
@@ -113,12 +112,11 @@ if TYPE_CHECKING:
         ValidationFailed,
         YamlError,
     )
-    from .event_stream import AsyncEventStream, EventStream, NotAnEventStream
-    from .results import Excerpt, Failure, RunResult, StepResult
-    from .runner import Runner, aload, arun, avalidate, load, run, validate
-    from .sse import ServerSentEvent
-    from .streaming_run import StreamingRun
-    from .workspace import Workspace
+    from arazzo_runner.results import Excerpt, Failure, RunResult, StepResult
+    from arazzo_runner.runner import Runner, aload, arun, avalidate, load, run, validate
+    from arazzo_runner.streaming.event_stream import AsyncEventStream, EventStream, NotAnEventStream
+    from arazzo_runner.streaming.handoff import StreamingRun
+    from arazzo_runner.streaming.sse import ServerSentEvent
 
 
 def __getattr__(name: str) -> Any:
@@ -132,19 +130,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-class _Facade(types.ModuleType):
-    """Keeps facade names when a same-named submodule is imported.
-
-    Importing ``arazzo_runner.validate`` (the module) would otherwise rebind the package's
-    ``validate`` to that module; ``from arazzo_runner.validate import ...`` still works.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Facade

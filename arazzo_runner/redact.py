@@ -10,7 +10,7 @@ Values a request sends under a credential-like name are secrets too, whoever cho
 (:meth:`Redactor.add_sent`; the executor calls it for every header and query parameter it
 sends), so a token given as a workflow input is masked wherever it is echoed back.
 
-Derived forms are the caller's job to register: :mod:`arazzo_runner.auth` adds the base64 text
+Derived forms are the caller's job to register: :mod:`arazzo_runner.wire.auth` adds the base64 text
 of an HTTP Basic pair and the percent-encoded form of a key that goes into a query string.
 Values shorter than :data:`MIN_SECRET_LENGTH` are not masked inside free text (masking every
 ``a`` in a message would destroy it); header-name masking still covers them.

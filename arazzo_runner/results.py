@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._missing import MISSING
+from arazzo_runner._missing import MISSING
 
 __all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
 

@@ -28,19 +28,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._excerpt import excerpt
-from .calls import Exchange, OperationCall, StreamConsumer
-from .diagnostics import Diagnostic, Severity
-from .errors import InputError, ValidationFailed
-from .redact import Redactor
-from .results import Excerpt, RunResult, partial_result
+from arazzo_runner.diagnostics import Diagnostic, Severity
+from arazzo_runner.engine.port import Exchange, OperationCall, StreamConsumer
+from arazzo_runner.errors import InputError, ValidationFailed
+from arazzo_runner.redact import Redactor
+from arazzo_runner.results import Excerpt, RunResult, partial_result
+from arazzo_runner.wire.excerpt import excerpt
 
 if TYPE_CHECKING:
     import httpx
 
-    from .executor import HttpExecutor
-    from .streaming_run import StreamingRun
-    from .workspace import Workspace
+    from arazzo_runner.document.workspace import Workspace
+    from arazzo_runner.streaming.handoff import StreamingRun
+    from arazzo_runner.wire.executor import HttpExecutor
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
 
@@ -55,7 +55,7 @@ class Runner:
     names to credentials (``env`` is where ``ARAZZO_AUTH_<SCHEME>``/``FAL_KEY`` are looked up,
     ``os.environ`` by default); ``max_steps`` is the step budget of one run and ``timeout`` its
     overall deadline in seconds; ``stream_consumer(step_id, event_stream)`` receives the open
-    :class:`~arazzo_runner.event_stream.EventStream` of each streaming step that passed;
+    :class:`~arazzo_runner.streaming.event_stream.EventStream` of each streaming step that passed;
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
@@ -95,8 +95,8 @@ class Runner:
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
-        from .validate import validate_workspace
-        from .workspace import open_workspace
+        from arazzo_runner.document.workspace import open_workspace
+        from arazzo_runner.validation.rules import validate_workspace
 
         path = os.fspath(path)
         workspace = open_workspace(path, offline=self.offline)
@@ -122,8 +122,8 @@ class Runner:
         inputs: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """Run one workflow (the only one when ``workflow_id`` is None) and return its result."""
-        from .engine import Engine, RunLimits
-        from .inputs import check_inputs
+        from arazzo_runner.engine.flow import Engine, RunLimits
+        from arazzo_runner.validation.inputs import check_inputs
 
         workspace = self.load(source) if isinstance(source, (str, os.PathLike)) else source
         document = workspace.root
@@ -161,8 +161,8 @@ class Runner:
     ) -> StreamingRun:
         """Start :meth:`run` in a worker thread and iterate its stream events as they arrive:
         ``for step_id, event in runner.stream(...)``, then ``.result``
-        (:class:`~arazzo_runner.streaming_run.StreamingRun`; replaces ``stream_consumer``)."""
-        from .streaming_run import StreamingRun
+        (:class:`~arazzo_runner.streaming.handoff.StreamingRun`; replaces ``stream_consumer``)."""
+        from arazzo_runner.streaming.handoff import StreamingRun
 
         return StreamingRun(self, source, workflow_id, inputs)
 
@@ -184,11 +184,11 @@ class Runner:
 
     def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
-        from .executor import HttpExecutor, Timeouts
+        from arazzo_runner.wire.executor import HttpExecutor, Timeouts
 
         own = None
         if self.transport is not None:
-            from ._transport import client_over
+            from arazzo_runner.wire.client import client_over
 
             own = client_over(self.transport, Timeouts().for_httpx())
         executor = HttpExecutor(
@@ -252,7 +252,7 @@ async def _in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
 def _refuse_unloaded_sources(workspace: Workspace) -> None:
     """``validate`` warns about a source it cannot load; a run cannot use it: exit 2 for a
     local file (the document must change), 3 for a remote one that could not be fetched."""
-    from .errors import RunError, SourceError
+    from arazzo_runner.errors import RunError, SourceError
 
     root = workspace.root
     assert root is not None
@@ -294,7 +294,7 @@ def load(path: PathLike, *, offline: bool = False) -> Workspace:
 
 def validate(path: PathLike, *, offline: bool = False) -> list[Diagnostic]:
     """Every diagnostic for ``path`` (errors and warnings), never an exception for bad input."""
-    from .validate import validate_path
+    from arazzo_runner.validation.rules import validate_path
 
     return validate_path(os.fspath(path), offline=offline)
 

@@ -134,7 +134,7 @@ def _handle(conn: socket.socket, block: bytes, repeats: int) -> None:
 def iter_ours(url: str) -> Iterator[str]:
     import httpx
 
-    from arazzo_runner.event_stream import EventStream
+    from arazzo_runner.streaming.event_stream import EventStream
 
     with httpx.Client(timeout=30) as client:
         response = client.send(client.build_request("GET", url), stream=True)
@@ -171,7 +171,7 @@ def iter_socket(url: str) -> Iterator[str]:
 
 
 def decode_ours(block: bytes, repeats: int) -> int:
-    from arazzo_runner.sse import SSEDecoder
+    from arazzo_runner.streaming.sse import SSEDecoder
 
     decoder = SSEDecoder()
     n = 0
@@ -202,7 +202,7 @@ CONSUMERS: dict[str, tuple[Callable[[str], Iterator[str]], Callable[[bytes, int]
 }
 IMPORTS = {
     "floor: bare socket": [],
-    "arazzo_runner EventStream": ["httpx", "arazzo_runner.event_stream"],
+    "arazzo_runner EventStream": ["httpx", "arazzo_runner.streaming.event_stream"],
     "httpx-sse": ["httpx", "httpx_sse"],
 }
 

@@ -39,7 +39,7 @@ def documents(corpus: Path) -> list[Path]:
 def one_pass(paths: list[Path]) -> tuple[list[float], int, int]:
     """Per-document seconds, documents with error diagnostics, documents that raised."""
     from arazzo_runner.diagnostics import Severity
-    from arazzo_runner.validate import validate_path
+    from arazzo_runner.validation.rules import validate_path
 
     seconds: list[float] = []
     with_errors = raised = 0

@@ -19,7 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from arazzo_runner.auth import (
+from arazzo_runner.document.openapi.index import SecurityScheme
+from arazzo_runner.document.workspace import Workspace, open_workspace
+from arazzo_runner.engine.port import OperationCall
+from arazzo_runner.errors import CredentialsError, InputError
+from arazzo_runner.redact import Redactor
+from arazzo_runner.wire.auth import (
     Authenticator,
     Credentials,
     Outgoing,
@@ -27,12 +32,7 @@ from arazzo_runner.auth import (
     is_fal_scheme,
     parse_auth_pairs,
 )
-from arazzo_runner.calls import OperationCall
-from arazzo_runner.errors import CredentialsError, InputError
-from arazzo_runner.executor import HttpExecutor
-from arazzo_runner.openapi import SecurityScheme
-from arazzo_runner.redact import Redactor
-from arazzo_runner.workspace import Workspace, open_workspace
+from arazzo_runner.wire.executor import HttpExecutor
 from tests.support.asgi_server import serve
 
 FAL = SecurityScheme(

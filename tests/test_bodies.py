@@ -13,14 +13,14 @@ from urllib.parse import parse_qsl
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from arazzo_runner.bodies import (
+from arazzo_runner.errors import InputError
+from arazzo_runner.wire.bodies import (
     ENCODERS,
     apply_replacements,
     choose_content_type,
     encode_body,
     media_type,
 )
-from arazzo_runner.errors import InputError
 
 # --- choose_content_type (B1) ---------------------------------------------------------------
 

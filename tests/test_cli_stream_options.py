@@ -14,11 +14,11 @@ import pytest
 from starlette.applications import Starlette
 
 from arazzo_runner.cli import main
-from arazzo_runner.commands._jmespath import compile_option, truthy
-from arazzo_runner.commands._output import StreamPrinter
+from arazzo_runner.cli.jmespath_options import compile_option, truthy
+from arazzo_runner.cli.output import StreamPrinter
 from arazzo_runner.errors import InputError
 from arazzo_runner.redact import Redactor
-from arazzo_runner.sse import ServerSentEvent
+from arazzo_runner.streaming.sse import ServerSentEvent
 from tests.support.apps import make_fal_app
 from tests.support.asgi_server import serve
 

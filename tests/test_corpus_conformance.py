@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner.diagnostics import Diagnostic, has_errors
-from arazzo_runner.validate import validate_path
+from arazzo_runner.validation.rules import validate_path
 
 pytestmark = pytest.mark.corpus
 

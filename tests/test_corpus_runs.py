@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from arazzo_runner import errors
+from arazzo_runner.document.sources import to_url
 from arazzo_runner.errors import ValidationFailed
 from arazzo_runner.results import jsonable
 from arazzo_runner.runner import Runner
-from arazzo_runner.sources import to_url
 from tests.support.asgi_server import serve
 from tests.support.corpus_fakes import jentic_mocks, make_fake_app, parse_mocks
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner._location import Location
-from arazzo_runner.criteria import (
+from arazzo_runner.criteria.table import (
     COMPILERS,
     MAX_REGEX_TEXT,
     CompiledCriterion,
@@ -18,9 +17,10 @@ from arazzo_runner.criteria import (
     compile_criterion,
     evaluate_all,
 )
+from arazzo_runner.document.location import Location
+from arazzo_runner.document.model import Criterion
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import MISSING, ExpressionContext, Message
-from arazzo_runner.model import Criterion
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "criteria.json").read_text("utf-8"))
 LOC = Location("wf.arazzo.yaml", 12, 9)
@@ -155,7 +155,7 @@ def test_xml_bytes_with_declared_encoding() -> None:
 
 
 def test_xml_size_bound() -> None:
-    from arazzo_runner._xml import parse_xml
+    from arazzo_runner.criteria.xpath_match import parse_xml
 
     with pytest.raises(ValueError, match="limit"):
         parse_xml("<r>" + "x" * 100 + "</r>", max_bytes=50)

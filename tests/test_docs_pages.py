@@ -23,15 +23,16 @@ import click
 import pytest
 import yaml
 
-from arazzo_runner import _exec_stream, _stream_spec
-from arazzo_runner.auth import PREFIX_EXTENSION, Credentials, env_var_name, is_fal_scheme
 from arazzo_runner.cli import COMMANDS, cli
-from arazzo_runner.event_stream import AsyncEventStream, EventStream, NotAnEventStream
-from arazzo_runner.executor import StreamPolicy
-from arazzo_runner.openapi import SecurityScheme
-from arazzo_runner.sse import DEFAULT_MAX_EVENT_BYTES
-from arazzo_runner.validate import validate_path
-from arazzo_runner.workspace import open_workspace
+from arazzo_runner.document.openapi.index import SecurityScheme
+from arazzo_runner.document.workspace import open_workspace
+from arazzo_runner.streaming import consume as _exec_stream
+from arazzo_runner.streaming import extension as _stream_spec
+from arazzo_runner.streaming.event_stream import AsyncEventStream, EventStream, NotAnEventStream
+from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES
+from arazzo_runner.validation.rules import validate_path
+from arazzo_runner.wire.auth import PREFIX_EXTENSION, Credentials, env_var_name, is_fal_scheme
+from arazzo_runner.wire.executor import StreamPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "arazzo_runner"
@@ -78,7 +79,7 @@ def _code(cell: str) -> str:
 def _cli_options() -> set[str]:
     options = {opt for param in cli.params for opt in (*param.opts, *param.secondary_opts)}
     for name in COMMANDS:
-        command: click.Command = importlib.import_module(f"arazzo_runner.commands.{name}").command
+        command: click.Command = importlib.import_module(f"arazzo_runner.cli.{name}").command
         for param in command.params:
             options.update(opt for opt in (*param.opts, *param.secondary_opts))
         options.add("--help")
@@ -191,7 +192,7 @@ def test_stated_bounds_are_the_code_defaults() -> None:
         defaults = inspect.signature(stream_type.__init__).parameters
         for name, value in rows.items():
             assert defaults[name].default == value, (stream_type.__name__, name)
-    run_command: click.Command = importlib.import_module("arazzo_runner.commands.run").command
+    run_command: click.Command = importlib.import_module("arazzo_runner.cli.run").command
     idle = next(p for p in run_command.params if "--idle-timeout" in p.opts)
     assert idle.default == rows["idle_timeout"]
 

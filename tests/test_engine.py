@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner.calls import Exchange, OperationCall
-from arazzo_runner.engine import Engine, RunLimits
+from arazzo_runner.document.workspace import Workspace, open_workspace
+from arazzo_runner.engine.flow import Engine, RunLimits
+from arazzo_runner.engine.port import Exchange, OperationCall
 from arazzo_runner.errors import InputError, TransportError
 from arazzo_runner.results import RunResult
-from arazzo_runner.workspace import Workspace, open_workspace
 
 OPENAPI = """\
 openapi: 3.1.0

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arazzo_runner._engine_scope import _NON_TEXT_SCALARS, Compiler, Scope
-from arazzo_runner.criteria import compile_criterion
+from arazzo_runner.criteria.table import compile_criterion
+from arazzo_runner.document.model import Criterion, Location
+from arazzo_runner.engine.scope import _NON_TEXT_SCALARS, Compiler, Scope
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import ExpressionContext, Message, compile_value
-from arazzo_runner.model import Criterion, Location
 
 
 def _criterion(

@@ -11,13 +11,13 @@ import httpx
 import pytest
 
 from arazzo_runner.errors import RunTimeout, StreamError
-from arazzo_runner.event_stream import (
+from arazzo_runner.streaming.event_stream import (
     AsyncEventStream,
     EventStream,
     NotAnEventStream,
     ensure_event_stream,
 )
-from arazzo_runner.sse import ServerSentEvent
+from arazzo_runner.streaming.sse import ServerSentEvent
 from tests.support.asgi_server import serve
 from tests.support.sse_servers import (
     HOLD,

@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from arazzo_runner._exec_response import parse_retry_after
 from arazzo_runner._missing import MISSING
-from arazzo_runner.calls import Exchange, OperationCall
-from arazzo_runner.engine import Engine
+from arazzo_runner.document.workspace import Workspace, open_workspace
+from arazzo_runner.engine.flow import Engine
+from arazzo_runner.engine.port import Exchange, OperationCall
 from arazzo_runner.errors import (
     CredentialsError,
     DocumentError,
@@ -34,9 +34,14 @@ from arazzo_runner.errors import (
     RunTimeout,
     TransportError,
 )
-from arazzo_runner.event_stream import EventStream
-from arazzo_runner.executor import HttpExecutor, StreamPolicy, Timeouts, describe_error_response
-from arazzo_runner.workspace import Workspace, open_workspace
+from arazzo_runner.streaming.event_stream import EventStream
+from arazzo_runner.wire.executor import (
+    HttpExecutor,
+    StreamPolicy,
+    Timeouts,
+    describe_error_response,
+)
+from arazzo_runner.wire.response import parse_retry_after
 from tests.support.apps import NGINX_502, make_echo_app, make_fal_app, make_petstore_app
 from tests.support.asgi_server import serve
 

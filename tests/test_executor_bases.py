@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arazzo_runner._exec_request import Targets
-from arazzo_runner._exec_response import header_value, headers_dict
-from arazzo_runner.auth import _host
-from arazzo_runner.calls import OperationCall
+from arazzo_runner.document.workspace import Workspace, open_workspace
+from arazzo_runner.engine.port import OperationCall
 from arazzo_runner.errors import InputError
-from arazzo_runner.executor import HttpExecutor
-from arazzo_runner.workspace import Workspace, open_workspace
+from arazzo_runner.wire.auth import _host
+from arazzo_runner.wire.executor import HttpExecutor
+from arazzo_runner.wire.request import Targets
+from arazzo_runner.wire.response import header_value, headers_dict
 from tests.support.apps import make_echo_app
 from tests.support.asgi_server import serve
 

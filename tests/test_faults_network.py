@@ -497,9 +497,9 @@ LATE = [
 def _engine_run(
     workflow: str, url: str, workflow_id: str, deadline: float, consumer: object = None
 ) -> object:
-    from arazzo_runner.engine import Engine, RunLimits
-    from arazzo_runner.executor import HttpExecutor
-    from arazzo_runner.workspace import open_workspace
+    from arazzo_runner.document.workspace import open_workspace
+    from arazzo_runner.engine.flow import Engine, RunLimits
+    from arazzo_runner.wire.executor import HttpExecutor
 
     workspace = open_workspace(workflow)
     with HttpExecutor(workspace, servers={"api": url}, deadline=deadline) as executor:

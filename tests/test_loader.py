@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner._yaml import load_text
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.loader import build_document, load_arazzo
-from arazzo_runner.model import MISSING, Action, ArazzoDocument, Parameter, Reusable
+from arazzo_runner.document.loader import build_document, load_arazzo
+from arazzo_runner.document.model import MISSING, Action, ArazzoDocument, Parameter, Reusable
+from arazzo_runner.document.yaml_reader import load_text
 
 DATA = Path(__file__).parent / "data" / "loader"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -520,7 +520,7 @@ def _corpus_rows() -> list[Any]:
 @pytest.mark.corpus
 @pytest.mark.parametrize(("local_path", "validity"), _corpus_rows())
 def test_corpus_document_loads(local_path: str, validity: str) -> None:
-    from arazzo_runner.sources import Fetcher
+    from arazzo_runner.document.sources import Fetcher
 
     started = time.perf_counter()
     doc, diagnostics = load_arazzo(str(CORPUS / local_path), fetcher=Fetcher(offline=True))

@@ -19,13 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
-from arazzo_runner._yaml import LocatedDocument, load_text
+from arazzo_runner.document.openapi.index import OpenAPIIndex, load_openapi
+from arazzo_runner.document.yaml_reader import LocatedDocument, load_text
 from arazzo_runner.errors import SourceError
 from arazzo_runner.mock import build_app, load_indexes, serve_app
 from arazzo_runner.mock.examples import generate
-from arazzo_runner.openapi import OpenAPIIndex, load_openapi
-from arazzo_runner.serialize import serialize_parameter
-from arazzo_runner.sse import SSEDecoder
+from arazzo_runner.streaming.sse import SSEDecoder
+from arazzo_runner.wire.serialize import serialize_parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 FAL_OPENAPI = ROOT / "openapi" / "fal-model-apis-openapi.yml"

@@ -14,14 +14,14 @@ import jsonschema
 import pytest
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner._yaml import LocatedDocument, load_text
+from arazzo_runner.document.openapi.index import MediaTypeSpec, OpenAPIIndex, load_openapi
+from arazzo_runner.document.yaml_reader import LocatedDocument, load_text
 from arazzo_runner.errors import SourceError
 from arazzo_runner.mock.checks import RequestParts
 from arazzo_runner.mock.choice import choose_example, parse_prefer, pick_response, text_of
 from arazzo_runner.mock.events import MockEvent, events_for, frame, paced
 from arazzo_runner.mock.examples import generate, media_example
-from arazzo_runner.openapi import MediaTypeSpec, OpenAPIIndex, load_openapi
-from arazzo_runner.sse import SSEDecoder
+from arazzo_runner.streaming.sse import SSEDecoder
 
 
 def _no_fetch(url: str) -> LocatedDocument:

@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from arazzo_runner.event_stream import EventStream
 from arazzo_runner.mock import build_app, load_indexes, serve_app
+from arazzo_runner.streaming.event_stream import EventStream
 from tests.support.tls import TLSFiles, make_tls
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner._yaml import LocatedDocument, load_file, load_text
 from arazzo_runner.diagnostics import Diagnostic, Severity
+from arazzo_runner.document.openapi.index import OpenAPIIndex, Operation, load_openapi
+from arazzo_runner.document.yaml_reader import LocatedDocument, load_file, load_text
 from arazzo_runner.errors import SourceError
-from arazzo_runner.openapi import OpenAPIIndex, Operation, load_openapi
 
 DATA = Path(__file__).parent / "data" / "openapi"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from arazzo_runner.commands import _output
+from arazzo_runner.cli import output as _output
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import Failure, RunResult, StepResult
 from tests.support.json_data import JSON_DATA, data_and_redactor, strings

@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arazzo_runner.cli import main
-from arazzo_runner.criteria import compile_criterion
+from arazzo_runner.criteria.table import compile_criterion
+from arazzo_runner.document.model import Criterion
 from arazzo_runner.errors import ArazzoError
-from arazzo_runner.model import Criterion
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -211,7 +211,7 @@ KINDS = [
 def test_criteria_compile_or_raise_expression_errors(
     text: str, kind: tuple[str, str | None]
 ) -> None:
-    from arazzo_runner._yaml import Location
+    from arazzo_runner.document.yaml_reader import Location
 
     context = None if kind[0] == "simple" else "$response.body"
     criterion = Criterion(Location("p.arazzo.yaml", 1, 1), "/c", text, kind[0], kind[1], context)

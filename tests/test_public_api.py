@@ -53,18 +53,21 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
         arazzo_runner.nope  # noqa: B018
 
 
-def test_facade_functions_survive_importing_same_named_modules() -> None:
+def test_validation_is_a_module_and_validate_the_function() -> None:
     import importlib
+    import types
 
-    importlib.import_module("arazzo_runner.validate")  # the module behind `arazzo validate`
+    module = importlib.import_module("arazzo_runner.validation")  # the rules behind `validate`
+    assert isinstance(module, types.ModuleType)
+    assert "RULES" in module.__all__
     assert callable(arazzo_runner.validate)
     assert arazzo_runner.validate.__module__ == "arazzo_runner.runner"
 
 
 def test_facade_names_are_the_real_objects() -> None:
-    from arazzo_runner.event_stream import EventStream
     from arazzo_runner.results import RunResult
     from arazzo_runner.runner import Runner
+    from arazzo_runner.streaming.event_stream import EventStream
 
     assert arazzo_runner.Runner is Runner
     assert arazzo_runner.RunResult is RunResult

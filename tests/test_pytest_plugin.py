@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner._pytest_items import is_arazzo_file
-from arazzo_runner._pytest_options import inputs_file, matches
+from arazzo_runner.pytest_plugin.items import is_arazzo_file
+from arazzo_runner.pytest_plugin.options import inputs_file, matches
 from tests.support.apps import make_petstore_app
 from tests.support.asgi_server import serve
 

@@ -18,9 +18,9 @@ import pytest
 from junitparser import Error, Failure, JUnitXml
 from starlette.applications import Starlette
 
-from arazzo_runner.event_stream import EventStream
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting.har import HarRecorder, render_har
+from arazzo_runner.streaming.event_stream import EventStream
 from tests.support.apps import make_echo_app, make_fal_app, make_flow_app
 from tests.support.asgi_server import serve
 from tests.support.reports import check_har, run_cli

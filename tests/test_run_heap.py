@@ -119,7 +119,7 @@ def test_a_caller_that_switched_the_collector_off_keeps_it_off(
 
 
 def test_the_library_leaves_the_collector_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner import _yaml
+    from arazzo_runner.document import yaml_reader as _yaml
 
     switched: list[str] = []
     monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner import _sandbox
-from arazzo_runner._sandbox import OPERATIONS, SandboxFailure, SandboxTimeout, run
+from arazzo_runner.criteria import sandbox as _sandbox
+from arazzo_runner.criteria.sandbox import OPERATIONS, SandboxFailure, SandboxTimeout, run
 
 CASES: list[tuple[str, tuple[Any, ...]]] = [
     ("regex", (r"b+", re.ASCII, "aabb")),
@@ -81,7 +81,7 @@ def test_without_a_helper_operations_run_in_process(monkeypatch: pytest.MonkeyPa
 
 
 def test_xpath_compile_errors_in_the_parent() -> None:
-    from arazzo_runner._xml import compile_xpath
+    from arazzo_runner.criteria.xpath_match import compile_xpath
     from arazzo_runner.errors import ExpressionError
 
     with pytest.raises(ExpressionError, match="unknown XPath version 'xpath-99'"):

@@ -268,9 +268,9 @@ def test_no_secret_in_a_transport_error(workflow: Path, tmp_path: Path) -> None:
 
 def test_the_executor_learns_every_credential_it_sends(workflow: Path, server: str) -> None:
     """Below the CLI: after one exchange the run's redactor masks all four secrets."""
-    from arazzo_runner.calls import OperationCall
-    from arazzo_runner.executor import HttpExecutor
-    from arazzo_runner.workspace import open_workspace
+    from arazzo_runner.document.workspace import open_workspace
+    from arazzo_runner.engine.port import OperationCall
+    from arazzo_runner.wire.executor import HttpExecutor
 
     workspace = open_workspace(str(workflow))
     assert workspace.root is not None

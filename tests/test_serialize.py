@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote
 import pytest
 
 from arazzo_runner.errors import InputError
-from arazzo_runner.serialize import (
+from arazzo_runner.wire.serialize import (
     SERIALIZERS,
     scalar_text,
     serialize_cookie_param,

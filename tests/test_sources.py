@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from arazzo_runner.document.loader import build_document
+from arazzo_runner.document.sources import Fetcher, resolve_url, to_url, url_to_path
 from arazzo_runner.errors import SourceError, YamlError
-from arazzo_runner.loader import build_document
-from arazzo_runner.sources import Fetcher, resolve_url, to_url, url_to_path
 from tests.support.asgi_server import serve
 
 DATA = Path(__file__).parent / "data" / "loader"
@@ -298,7 +298,7 @@ def test_remote_unreachable() -> None:
 
 def test_parsed_local_files_are_shared_but_an_edit_is_read_again(tmp_path: Path) -> None:
     """Fetchers share parsed local files per process (keyed by path, mtime and size)."""
-    from arazzo_runner.validate import validate_path
+    from arazzo_runner.validation.rules import validate_path
 
     doc = tmp_path / "w.arazzo.yaml"
     doc.write_text(

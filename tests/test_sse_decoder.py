@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arazzo_runner.errors import StreamError
-from arazzo_runner.sse import ServerSentEvent, SSEDecoder
+from arazzo_runner.streaming.sse import ServerSentEvent, SSEDecoder
 
 VECTORS_PATH = Path(__file__).parents[2] / "shared/sse/sse-vectors.json"
 

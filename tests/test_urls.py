@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from arazzo_runner.errors import DocumentError, InputError
-from arazzo_runner.serialize import serialize_parameter
-from arazzo_runner.urls import compile_path, join_url, server_url
+from arazzo_runner.wire.serialize import serialize_parameter
+from arazzo_runner.wire.urls import compile_path, join_url, server_url
 
 
 def test_compile_path_lists_params_and_formats() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner.diagnostics import Diagnostic, Severity, has_errors
-from arazzo_runner.validate import RULES, validate_path, validate_workspace
-from arazzo_runner.workspace import open_workspace, pointer_path
+from arazzo_runner.document.workspace import open_workspace, pointer_path
+from arazzo_runner.validation.rules import RULES, validate_path, validate_workspace
 
 DATA = Path(__file__).parent / "data" / "validate"
 

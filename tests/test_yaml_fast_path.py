@@ -25,7 +25,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arazzo_runner import _yaml, _yaml_build
+from arazzo_runner.document import yaml_events as _yaml_build
+from arazzo_runner.document import yaml_reader as _yaml
 from arazzo_runner.errors import YamlError
 from tests.support import yaml_reference
 

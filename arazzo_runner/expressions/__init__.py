@@ -11,12 +11,12 @@ documents or HTTP; the engine fills the context.
 
 from __future__ import annotations
 
-from ..errors import ExpressionError
-from .context import MISSING, ExpressionContext, Message, MissingType
-from .evaluator import Condition, ConditionResult, compile_condition
-from .pointer import escape_token, resolve_pointer, unescape_token
-from .runtime import RuntimeExpression, parse_expression
-from .template import CompiledValue, compile_value
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.context import MISSING, ExpressionContext, Message, MissingType
+from arazzo_runner.expressions.evaluator import Condition, ConditionResult, compile_condition
+from arazzo_runner.expressions.runtime import RuntimeExpression, parse_expression
+from arazzo_runner.expressions.template import CompiledValue, compile_value
+from arazzo_runner.pointer import escape_token, resolve_pointer, unescape_token
 
 __all__ = [
     "MISSING",

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ExpressionError
-from .context import MISSING, ExpressionContext, Message
-from .pointer import parse_pointer, resolve_tokens
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.context import MISSING, ExpressionContext, Message
+from arazzo_runner.pointer import parse_pointer, resolve_tokens
 
 if TYPE_CHECKING:
-    from .runtime import RuntimeExpression
+    from arazzo_runner.expressions.runtime import RuntimeExpression
 
 __all__ = ["Getter", "build_getter"]
 

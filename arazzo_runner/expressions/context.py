@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .._missing import MISSING as _MISSING
-from .._missing import MissingType
+from arazzo_runner._missing import MISSING as _MISSING
+from arazzo_runner._missing import MissingType
 
 __all__ = ["MISSING", "ExpressionContext", "Message", "MissingType"]
 

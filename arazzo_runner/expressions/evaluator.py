@@ -22,10 +22,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .context import MISSING, ExpressionContext
-from .nodes import And, Compare, Group, Literal, Node, Not, Operand, Or, walk
-from .parser import parse_condition
-from .runtime import RuntimeExpression
+from arazzo_runner.expressions.context import MISSING, ExpressionContext
+from arazzo_runner.expressions.nodes import (
+    And,
+    Compare,
+    Group,
+    Literal,
+    Node,
+    Not,
+    Operand,
+    Or,
+    walk,
+)
+from arazzo_runner.expressions.parser import parse_condition
+from arazzo_runner.expressions.runtime import RuntimeExpression
 
 __all__ = ["Condition", "ConditionResult", "compare", "compile_condition", "truthy"]
 

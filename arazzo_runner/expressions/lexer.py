@@ -12,8 +12,8 @@ import string
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ..errors import ExpressionError
-from .runtime import scan_expression
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.runtime import scan_expression
 
 __all__ = ["Token", "tokenize"]
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .runtime import RuntimeExpression
+from arazzo_runner.expressions.runtime import RuntimeExpression
 
 __all__ = ["And", "Compare", "Group", "Literal", "Node", "Not", "Operand", "Or", "walk"]
 

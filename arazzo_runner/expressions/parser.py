@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import ExpressionError
-from .lexer import Token, tokenize
-from .nodes import And, Compare, Group, Literal, Node, Not, Operand, Or
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.lexer import Token, tokenize
+from arazzo_runner.expressions.nodes import And, Compare, Group, Literal, Node, Not, Operand, Or
 
 __all__ = ["BINDING_POWER", "MAX_DEPTH", "NOT_POWER", "parse_condition"]
 

@@ -31,10 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ExpressionError
-from .access import Getter, build_getter
-from .context import ExpressionContext
-from .pointer import escape_token, parse_pointer
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.access import Getter, build_getter
+from arazzo_runner.expressions.context import ExpressionContext
+from arazzo_runner.pointer import escape_token, parse_pointer
 
 __all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression"]
 

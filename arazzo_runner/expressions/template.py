@@ -27,9 +27,14 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ExpressionError
-from .context import MISSING, ExpressionContext
-from .runtime import ROOTS, RuntimeExpression, parse_expression, scan_expression
+from arazzo_runner.errors import ExpressionError
+from arazzo_runner.expressions.context import MISSING, ExpressionContext
+from arazzo_runner.expressions.runtime import (
+    ROOTS,
+    RuntimeExpression,
+    parse_expression,
+    scan_expression,
+)
 
 __all__ = ["CompiledValue", "compile_value"]
 

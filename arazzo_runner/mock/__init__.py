@@ -1,6 +1,6 @@
 """A local mock of OpenAPI descriptions: examples (SSE included) served on 127.0.0.1.
 
-``build_app(index)`` makes a starlette app from an :class:`~arazzo_runner.openapi.OpenAPIIndex`;
+``build_app(index)`` makes a starlette app from an :class:`~arazzo_runner.document.openapi.index.OpenAPIIndex`;
 ``serve_app`` runs any ASGI app in a background thread; ``start_mocks(workspace)`` mocks every
 OpenAPI source of a workflow file and yields ``{source name: base URL}`` for ``Runner(servers=)``.
 Needs the ``mock`` extra (starlette, uvicorn).
@@ -17,5 +17,11 @@ __all__ = [
     "start_mocks",
 ]
 
-from .app import build_app
-from .serve import load_indexes, mock_credentials, serve_app, serve_indexes, start_mocks
+from arazzo_runner.mock.app import build_app
+from arazzo_runner.mock.serve import (
+    load_indexes,
+    mock_credentials,
+    serve_app,
+    serve_indexes,
+    start_mocks,
+)

@@ -26,12 +26,23 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from .._missing import MISSING
-from ..openapi import MediaTypeSpec, OpenAPIIndex, Operation, ResponseSpec
-from .checks import OperationChecks, Problem, RequestParts
-from .choice import Preference, choose_example, parse_prefer, pick_response, text_of
-from .events import Sleep, events_for, paced
-from .examples import generate, media_example
+from arazzo_runner._missing import MISSING
+from arazzo_runner.document.openapi.index import (
+    MediaTypeSpec,
+    OpenAPIIndex,
+    Operation,
+    ResponseSpec,
+)
+from arazzo_runner.mock.checks import OperationChecks, Problem, RequestParts
+from arazzo_runner.mock.choice import (
+    Preference,
+    choose_example,
+    parse_prefer,
+    pick_response,
+    text_of,
+)
+from arazzo_runner.mock.events import Sleep, events_for, paced
+from arazzo_runner.mock.examples import generate, media_example
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 _SKIP_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection"}

@@ -22,9 +22,9 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
-from .._missing import MISSING
-from ..openapi import OpenAPIIndex, Operation, ParameterSpec
-from .params import Raw, kinds_of, read_parameter
+from arazzo_runner._missing import MISSING
+from arazzo_runner.document.openapi.index import OpenAPIIndex, Operation, ParameterSpec
+from arazzo_runner.mock.params import Raw, kinds_of, read_parameter
 
 Problem = dict[str, Any]
 _MAX_PROBLEMS = 50

@@ -22,10 +22,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from typing import Any
 
-from .._missing import MISSING
-from ..openapi import MediaTypeSpec, OpenAPIIndex
-from ..sse import SSEDecoder
-from .examples import generate, media_example
+from arazzo_runner._missing import MISSING
+from arazzo_runner.document.openapi.index import MediaTypeSpec, OpenAPIIndex
+from arazzo_runner.mock.examples import generate, media_example
+from arazzo_runner.streaming.sse import SSEDecoder
 
 Sleep = Callable[[float], Awaitable[Any]]
 

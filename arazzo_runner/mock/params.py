@@ -1,7 +1,7 @@
 """Request parameters back to values, by ``style`` and ``explode``: serialization in reverse.
 
 The mock validates what a client sent, so it must read each parameter the way
-:mod:`arazzo_runner.serialize` writes it (the OpenAPI style table): ``simple``
+:mod:`arazzo_runner.wire.serialize` writes it (the OpenAPI style table): ``simple``
 (``a,b`` / ``k=v,k2=v2`` / ``k,v,k2,v2``), ``label`` (``.a.b``), ``matrix`` (``;id=a;id=b``),
 ``form`` (repeated keys, or an object's properties as keys when exploded),
 ``spaceDelimited``, ``pipeDelimited`` and ``deepObject`` (``f[k]=v``). A parameter described
@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._missing import MISSING
-from ..openapi import ParameterSpec
+from arazzo_runner._missing import MISSING
+from arazzo_runner.document.openapi.index import ParameterSpec
 
 Pairs = list[tuple[str, str]]
 

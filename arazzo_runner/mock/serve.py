@@ -20,11 +20,11 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RunError, SourceError
+from arazzo_runner.errors import RunError, SourceError
 
 if TYPE_CHECKING:
-    from ..openapi import OpenAPIIndex
-    from ..workspace import Workspace
+    from arazzo_runner.document.openapi.index import OpenAPIIndex
+    from arazzo_runner.document.workspace import Workspace
 
 HOST = "127.0.0.1"
 
@@ -87,7 +87,7 @@ def serve_indexes(
     indexes: Mapping[str, OpenAPIIndex], *, port: int = 0
 ) -> Iterator[dict[str, str]]:
     """One mock server per index; ``port`` (when not 0) is the first of consecutive ports."""
-    from .app import build_app
+    from arazzo_runner.mock.app import build_app
 
     with contextlib.ExitStack() as stack:
         urls = {}
@@ -132,9 +132,9 @@ def mock_credentials(workspace: Workspace) -> dict[str, str]:
 
 def load_indexes(path: str) -> dict[str, OpenAPIIndex]:
     """An OpenAPI file -> ``{its title or file name: index}``; an Arazzo file -> its sources."""
-    from ..openapi import load_openapi
-    from ..sources import Fetcher, to_url
-    from ..workspace import open_workspace
+    from arazzo_runner.document.openapi.index import load_openapi
+    from arazzo_runner.document.sources import Fetcher, to_url
+    from arazzo_runner.document.workspace import open_workspace
 
     fetcher = Fetcher()
     url = to_url(path)

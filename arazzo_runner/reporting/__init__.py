@@ -9,13 +9,13 @@ One module per format, each turning a list of :class:`~arazzo_runner.reporting.o
   (``--har``); its :class:`~.har.HarRecorder` listens on the run's ``httpx.Client``;
 * :mod:`.text`        the terminal's step lines and the summary table of a run of many.
 
-Nothing here prints or writes files: the CLI (:mod:`arazzo_runner.commands.run`) is the only
+Nothing here prints or writes files: the CLI (:mod:`arazzo_runner.cli.run`) is the only
 place that writes the files a user named. Every string that leaves a reporter has been through
 the run's :class:`~arazzo_runner.redact.Redactor`.
 """
 
 from __future__ import annotations
 
-from .outcome import Outcome, suite_exit_code
+from arazzo_runner.reporting.outcome import Outcome, suite_exit_code
 
 __all__ = ["Outcome", "suite_exit_code"]

@@ -14,9 +14,9 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import StreamError
-from ..redact import MASK, Redactor
-from ..sse import ServerSentEvent, SSEDecoder
+from arazzo_runner.errors import StreamError
+from arazzo_runner.redact import MASK, Redactor
+from arazzo_runner.streaming.sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["Piece", "content", "decoded_pieces", "events", "post_data"]
 

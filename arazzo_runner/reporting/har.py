@@ -33,9 +33,9 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
 
-from .. import __version__
-from ..redact import MASK, Redactor, sensitive_name
-from ._har_body import Piece, content, decoded_pieces, events, post_data
+from arazzo_runner import __version__
+from arazzo_runner.redact import MASK, Redactor, sensitive_name
+from arazzo_runner.reporting._har_body import Piece, content, decoded_pieces, events, post_data
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_TOTAL_BYTES", "HarRecorder", "render_har"]
 

@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..redact import Redactor
-from .outcome import Outcome
+from arazzo_runner.redact import Redactor
+from arazzo_runner.reporting.outcome import Outcome
 
 __all__ = ["outcome_data", "report_data", "render_json"]
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from ..redact import Redactor
-from ..report_diagnostics import xml_safe
-from ..results import RunResult
-from .outcome import Outcome
-from .text import step_lines
+from arazzo_runner.redact import Redactor
+from arazzo_runner.reporting.diagnostics import xml_safe
+from arazzo_runner.reporting.outcome import Outcome
+from arazzo_runner.reporting.text import step_lines
+from arazzo_runner.results import RunResult
 
 __all__ = ["render_junit"]
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import ArazzoError
-from ..results import RunResult
+from arazzo_runner.errors import ArazzoError
+from arazzo_runner.results import RunResult
 
 __all__ = ["Outcome", "Status", "suite_exit_code"]
 

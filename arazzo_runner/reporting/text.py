@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ..results import RunResult, StepResult
-from .outcome import Outcome
+from arazzo_runner.reporting.outcome import Outcome
+from arazzo_runner.results import RunResult, StepResult
 
 __all__ = ["result_lines", "step_lines", "summary_table"]
 

@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
-from arazzo_runner._location import Location
-from arazzo_runner._yaml import _decode, _no_duplicates
+from arazzo_runner.document.location import Location
+from arazzo_runner.document.yaml_reader import _decode, _no_duplicates
 from arazzo_runner.errors import YamlError
 
 __all__ = [

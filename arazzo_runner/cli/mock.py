@@ -1,0 +1,54 @@
+"""``arazzo mock``: serve an OpenAPI description's examples (SSE included) until Ctrl-C."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from arazzo_runner.errors import InputError
+
+
+@click.command("mock")
+@click.argument("description", metavar="DESCRIPTION")
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port of the first server (0 = any free port); further sources use the next ones.",
+)
+def command(description: str, port: int) -> int:
+    """Serve DESCRIPTION (an OpenAPI file, or an Arazzo file: each of its OpenAPI sources).
+
+    Requests are validated against the description (422 with a `detail` list when they do not
+    match); answers are the lowest 2xx response's example, or data generated from its schema.
+    Runs until Ctrl-C (or SIGTERM), then stops the servers and exits 0.
+    """
+    try:
+        from arazzo_runner.mock import load_indexes, serve_indexes
+    except ImportError as exc:
+        raise InputError(
+            f"arazzo mock needs the mock extra ({exc.name} is not installed)",
+            hint="pip install 'arazzo-runner[mock]'",
+        ) from exc
+    indexes = load_indexes(description)
+    if not indexes:
+        click.echo("nothing to mock: no OpenAPI source description", err=True)
+        return 2
+    # Ctrl-C and SIGTERM (which the CLI turns into the same KeyboardInterrupt) are how this
+    # command ends: the main thread only sleeps until one unwinds it, and the servers stop on the
+    # way out. No handler of our own: one that sets a threading.Event can deadlock, since it may
+    # run while the main thread holds that Event's lock inside wait().
+    try:
+        with serve_indexes(indexes, port=port) as urls:
+            for name, url in urls.items():
+                click.echo(f"{name} -> {url}")
+            click.echo("serving; press Ctrl-C to stop", err=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    click.echo("stopped", err=True)
+    return 0

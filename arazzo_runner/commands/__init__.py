@@ -1,1 +1,0 @@
-"""One module per ``arazzo`` subcommand; each exposes ``command: click.Command``."""

@@ -1,0 +1,146 @@
+"""XML for ``xpath`` criteria: safe parsing and XPath compilation.
+
+A response body is untrusted text, so it is parsed with :mod:`defusedxml` and every DTD is
+refused: no external entities (``file:///etc/passwd``), no entity expansion (billion laughs),
+no document type declaration at all. XML that needs a DTD cannot be judged by an xpath
+criterion; the criterion fails and says why.
+
+:func:`parse_xml` raises :class:`ValueError` with a one-line reason; callers turn that into a
+failed criterion, never into a crash. :func:`compile_xpath` checks an XPath for an Arazzo
+version (default 3.1) in the bounded helper of :mod:`arazzo_runner.criteria.sandbox` and raises
+:class:`ExpressionError` on bad syntax; :func:`parse_xpath` and :func:`evaluate_xpath` run
+``elementpath`` itself, in that helper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as safe_etree
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+
+from arazzo_runner.errors import ExpressionError
+
+__all__ = [
+    "MAX_XML_BYTES",
+    "XPATH_VERSIONS",
+    "XPathSource",
+    "compile_xpath",
+    "evaluate_xpath",
+    "parse_xml",
+    "parse_xpath",
+    "xpath_parser",
+]
+
+MAX_XML_BYTES = 16 * 1024 * 1024
+"""Larger bodies are refused before parsing (memory bound)."""
+
+
+def parse_xml(value: Any, *, max_bytes: int = MAX_XML_BYTES) -> Element:
+    """The root element of ``value`` (XML text as ``str`` or ``bytes``, or an ``Element``).
+
+    Raises :class:`ValueError` when the value is not XML text, is too large, is not
+    well-formed, or declares a DTD or entities.
+    """
+    if isinstance(value, Element):
+        return value
+    if isinstance(value, bytearray):
+        value = bytes(value)
+    if not isinstance(value, (str, bytes)):
+        raise ValueError(f"is {type(value).__name__}, not XML text")
+    size = len(value.encode("utf-8")) if isinstance(value, str) else len(value)
+    if size > max_bytes:
+        raise ValueError(f"is {size} bytes of XML; the limit is {max_bytes}")
+    try:
+        root: Element = safe_etree.fromstring(
+            value, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except DTDForbidden as exc:
+        raise ValueError("is XML with a DOCTYPE; DTDs are refused for safety") from exc
+    except EntitiesForbidden as exc:
+        raise ValueError("is XML that declares entities; refused for safety") from exc
+    except DefusedXmlException as exc:
+        raise ValueError(f"is XML refused for safety ({type(exc).__name__})") from exc
+    except ParseError as exc:
+        raise ValueError(f"is not well-formed XML: {exc}") from exc
+    return root
+
+
+XPATH_VERSIONS = ("xpath-10", "xpath-20", "xpath-30", "xpath-31")
+"""Arazzo XPath versions (``xpath-31`` is the 1.1 spelling of the default, XPath 3.1)."""
+XPATH_COMPILE_SECONDS = 2.0
+
+
+def xpath_parser(version: str | None) -> type[Any]:
+    """The ``elementpath`` parser class for an Arazzo XPath version (None: 3.1)."""
+    import elementpath
+    from elementpath.xpath3 import XPath30Parser, XPath31Parser
+
+    parsers: dict[str | None, type[Any]] = {
+        "xpath-10": elementpath.XPath1Parser,
+        "xpath-20": elementpath.XPath2Parser,
+        "xpath-30": XPath30Parser,
+        "xpath-31": XPath31Parser,
+        None: XPath31Parser,
+    }
+    return parsers[version]
+
+
+@dataclass(frozen=True)
+class XPathSource:
+    """An XPath that is known to compile, in a bounded helper; evaluated there too."""
+
+    text: str
+    version: str | None
+
+
+def compile_xpath(text: str, version: str | None = None) -> XPathSource:
+    """Check ``text`` in the helper process of :mod:`arazzo_runner.criteria.sandbox` (``elementpath``
+    evaluates constant parts while it parses: ``count(1 to 1e11)`` would fill the memory);
+    raises :class:`ExpressionError` with the position, or when compiling is out of bounds."""
+    from arazzo_runner.criteria import sandbox as _sandbox
+
+    if version is not None and version not in XPATH_VERSIONS:
+        raise ExpressionError(
+            f"unknown XPath version {version!r}",
+            expression=text,
+            hint=f"expected one of {', '.join(XPATH_VERSIONS)}",
+        )
+    try:
+        problem = _sandbox.run("xpath-compile", text, version, seconds=XPATH_COMPILE_SECONDS)
+    except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+        raise ExpressionError(
+            f"XPath cannot be compiled: {exc}",
+            expression=text,
+            position=0,
+            hint="simplify it: constant parts are evaluated when an XPath is compiled",
+        ) from None
+    if problem is not None:
+        message, position, hint = problem
+        raise ExpressionError(message, expression=text, position=position, hint=hint)
+    return XPathSource(text, version)
+
+
+def parse_xpath(text: str, version: str | None = None) -> Any:
+    """The parsed XPath (an ``elementpath`` token), in this process and unbounded: only for
+    the sandbox helper. Raises :class:`ExpressionError` with the position."""
+    import elementpath
+
+    try:
+        return xpath_parser(version)().parse(text)
+    except elementpath.ElementPathError as exc:
+        span = getattr(exc.token, "span", None)
+        position = min(span[0], len(text)) if span else None
+        raise ExpressionError(
+            f"invalid XPath: {exc.message}", expression=text, position=position
+        ) from None
+
+
+def evaluate_xpath(token: Any, root: Element) -> tuple[bool, Any]:
+    """The effective boolean value of a parsed ``token`` on ``root``, and the raw result."""
+    import elementpath
+
+    result = token.evaluate(elementpath.XPathContext(root))
+    return bool(token.boolean_value(result)), result

@@ -1,0 +1,79 @@
+"""The seam between control flow (the engine) and the wire (the executor).
+
+The engine evaluates a step's expressions and hands an :class:`OperationCall` to a
+:class:`StepExecutor`; the executor resolves the OpenAPI operation, sends the request and returns
+an :class:`Exchange`. Tests and embedders can inject any executor that keeps this contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from arazzo_runner._missing import MISSING
+from arazzo_runner.document.model import ArazzoDocument, Step
+from arazzo_runner.errors import ArazzoError
+
+__all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCall:
+    """One operation step, with every value already evaluated."""
+
+    document: ArazzoDocument
+    workflow_id: str
+    step: Step
+    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value)
+    payload: Any = MISSING
+    content_type: str | None = None
+    replacements: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A request and what came back.
+
+    ``request_*``/``response_*`` feed ``$request.*``/``$response.*``. ``response_body`` is parsed
+    JSON when the media type is JSON, text or bytes otherwise, and MISSING for an open stream
+    nobody consumed. ``error`` is set when no response arrived (the step fails; ``$statusCode``
+    is absent). ``problem`` describes a non-2xx answer in one message (status, the server's
+    ``detail``, fal's error type and request id, or "HTML error page from a proxy"); the engine
+    adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
+    may hand to a consumer;
+    ``close()`` releases the connection and must be called once the step is done with it.
+    """
+
+    method: str
+    url: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_query: dict[str, Any] = field(default_factory=dict)
+    request_path: dict[str, Any] = field(default_factory=dict)
+    request_body: Any = MISSING
+    status_code: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = MISSING
+    retry_after: float | None = None
+    error: ArazzoError | None = None
+    stream: Any = None
+    events: int | None = None
+    failure: str | None = None
+    problem: str | None = None
+    closer: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        closer, self.closer = self.closer, None
+        if closer is not None:
+            closer()
+
+
+class StepExecutor(Protocol):
+    def execute(self, call: OperationCall) -> Exchange: ...
+
+
+StreamConsumer = Callable[[str, Any], "str | None"]
+"""Called as ``consumer(step_id, event_stream)`` with a step's open stream, after the step's
+success criteria passed; the engine closes the stream when the consumer returns. A consumer
+that returns a message (e.g. the stream reported an error) fails the step with it; ``None``
+leaves the step passed."""
