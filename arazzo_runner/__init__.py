@@ -17,6 +17,45 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+
+_LAZY: dict[str, str] = {
+    "ArazzoError": "arazzo_runner.errors",
+    "AsyncEventStream": "arazzo_runner.streaming",
+    "CredentialsError": "arazzo_runner.errors",
+    "Diagnostic": "arazzo_runner.diagnostics",
+    "DocumentError": "arazzo_runner.errors",
+    "EventStream": "arazzo_runner.streaming",
+    "Excerpt": "arazzo_runner.results",
+    "ExpressionError": "arazzo_runner.errors",
+    "Failure": "arazzo_runner.results",
+    "InputError": "arazzo_runner.errors",
+    "Interrupted": "arazzo_runner.errors",
+    "NotAnEventStream": "arazzo_runner.streaming",
+    "RunError": "arazzo_runner.errors",
+    "RunResult": "arazzo_runner.results",
+    "RunTimeout": "arazzo_runner.errors",
+    "Runner": "arazzo_runner.runner",
+    "ServerSentEvent": "arazzo_runner.streaming",
+    "Severity": "arazzo_runner.diagnostics",
+    "SourceError": "arazzo_runner.errors",
+    "StepResult": "arazzo_runner.results",
+    "StreamConsumer": "arazzo_runner.engine",
+    "StreamingRun": "arazzo_runner.streaming",
+    "Terminated": "arazzo_runner.errors",
+    "StreamError": "arazzo_runner.errors",
+    "TransportError": "arazzo_runner.errors",
+    "ValidationFailed": "arazzo_runner.errors",
+    "Workspace": "arazzo_runner.document",
+    "YamlError": "arazzo_runner.errors",
+    "aload": "arazzo_runner.runner",
+    "arun": "arazzo_runner.runner",
+    "avalidate": "arazzo_runner.runner",
+    "load": "arazzo_runner.runner",
+    "run": "arazzo_runner.runner",
+    "validate": "arazzo_runner.runner",
+}
+"""Each public name and the module it comes from (the package faces, the base, the runner)."""
+
 __all__ = [
     "ArazzoError",
     "AsyncEventStream",
@@ -54,48 +93,12 @@ __all__ = [
     "run",
     "validate",
 ]
-
-_LAZY = {
-    "ArazzoError": "arazzo_runner.errors",
-    "AsyncEventStream": "arazzo_runner.streaming.event_stream",
-    "CredentialsError": "arazzo_runner.errors",
-    "Diagnostic": "arazzo_runner.diagnostics",
-    "DocumentError": "arazzo_runner.errors",
-    "EventStream": "arazzo_runner.streaming.event_stream",
-    "Excerpt": "arazzo_runner.results",
-    "ExpressionError": "arazzo_runner.errors",
-    "Failure": "arazzo_runner.results",
-    "InputError": "arazzo_runner.errors",
-    "Interrupted": "arazzo_runner.errors",
-    "NotAnEventStream": "arazzo_runner.streaming.event_stream",
-    "RunError": "arazzo_runner.errors",
-    "RunResult": "arazzo_runner.results",
-    "RunTimeout": "arazzo_runner.errors",
-    "Runner": "arazzo_runner.runner",
-    "ServerSentEvent": "arazzo_runner.streaming.sse",
-    "Severity": "arazzo_runner.diagnostics",
-    "SourceError": "arazzo_runner.errors",
-    "StepResult": "arazzo_runner.results",
-    "StreamConsumer": "arazzo_runner.engine.port",
-    "StreamingRun": "arazzo_runner.streaming.handoff",
-    "Terminated": "arazzo_runner.errors",
-    "StreamError": "arazzo_runner.errors",
-    "TransportError": "arazzo_runner.errors",
-    "ValidationFailed": "arazzo_runner.errors",
-    "Workspace": "arazzo_runner.document.workspace",
-    "YamlError": "arazzo_runner.errors",
-    "aload": "arazzo_runner.runner",
-    "arun": "arazzo_runner.runner",
-    "avalidate": "arazzo_runner.runner",
-    "load": "arazzo_runner.runner",
-    "run": "arazzo_runner.runner",
-    "validate": "arazzo_runner.runner",
-}
+"""The facade: sorted, and exactly the names of ``_LAZY`` plus ``__version__`` (tested)."""
 
 if TYPE_CHECKING:
     from arazzo_runner.diagnostics import Diagnostic, Severity
-    from arazzo_runner.document.workspace import Workspace
-    from arazzo_runner.engine.port import StreamConsumer
+    from arazzo_runner.document import Workspace
+    from arazzo_runner.engine import StreamConsumer
     from arazzo_runner.errors import (
         ArazzoError,
         CredentialsError,
@@ -114,9 +117,13 @@ if TYPE_CHECKING:
     )
     from arazzo_runner.results import Excerpt, Failure, RunResult, StepResult
     from arazzo_runner.runner import Runner, aload, arun, avalidate, load, run, validate
-    from arazzo_runner.streaming.event_stream import AsyncEventStream, EventStream, NotAnEventStream
-    from arazzo_runner.streaming.handoff import StreamingRun
-    from arazzo_runner.streaming.sse import ServerSentEvent
+    from arazzo_runner.streaming import (
+        AsyncEventStream,
+        EventStream,
+        NotAnEventStream,
+        ServerSentEvent,
+        StreamingRun,
+    )
 
 
 def __getattr__(name: str) -> Any:

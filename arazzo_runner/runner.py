@@ -29,18 +29,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.engine.port import Exchange, OperationCall, StreamConsumer
+from arazzo_runner.engine import Exchange, OperationCall, StreamConsumer
 from arazzo_runner.errors import InputError, ValidationFailed
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import Excerpt, RunResult, partial_result
-from arazzo_runner.wire.excerpt import excerpt
+from arazzo_runner.wire import excerpt
 
 if TYPE_CHECKING:
     import httpx
 
-    from arazzo_runner.document.workspace import Workspace
-    from arazzo_runner.streaming.handoff import StreamingRun
-    from arazzo_runner.wire.executor import HttpExecutor
+    from arazzo_runner.document import Workspace
+    from arazzo_runner.streaming import StreamingRun
+    from arazzo_runner.wire import HttpExecutor
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
 
@@ -95,8 +95,8 @@ class Runner:
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
-        from arazzo_runner.document.workspace import open_workspace
-        from arazzo_runner.validation.rules import validate_workspace
+        from arazzo_runner.document import open_workspace
+        from arazzo_runner.validation import validate_workspace
 
         path = os.fspath(path)
         workspace = open_workspace(path, offline=self.offline)
@@ -122,8 +122,8 @@ class Runner:
         inputs: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """Run one workflow (the only one when ``workflow_id`` is None) and return its result."""
-        from arazzo_runner.engine.flow import Engine, RunLimits
-        from arazzo_runner.validation.inputs import check_inputs
+        from arazzo_runner.engine import Engine, RunLimits
+        from arazzo_runner.validation import check_inputs
 
         workspace = self.load(source) if isinstance(source, (str, os.PathLike)) else source
         document = workspace.root
@@ -161,8 +161,8 @@ class Runner:
     ) -> StreamingRun:
         """Start :meth:`run` in a worker thread and iterate its stream events as they arrive:
         ``for step_id, event in runner.stream(...)``, then ``.result``
-        (:class:`~arazzo_runner.streaming.handoff.StreamingRun`; replaces ``stream_consumer``)."""
-        from arazzo_runner.streaming.handoff import StreamingRun
+        (:class:`~arazzo_runner.streaming.StreamingRun`; replaces ``stream_consumer``)."""
+        from arazzo_runner.streaming import StreamingRun
 
         return StreamingRun(self, source, workflow_id, inputs)
 
@@ -184,11 +184,11 @@ class Runner:
 
     def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
-        from arazzo_runner.wire.executor import HttpExecutor, Timeouts
+        from arazzo_runner.wire import HttpExecutor, Timeouts
 
         own = None
         if self.transport is not None:
-            from arazzo_runner.wire.client import client_over
+            from arazzo_runner.wire import client_over
 
             own = client_over(self.transport, Timeouts().for_httpx())
         executor = HttpExecutor(
@@ -294,7 +294,7 @@ def load(path: PathLike, *, offline: bool = False) -> Workspace:
 
 def validate(path: PathLike, *, offline: bool = False) -> list[Diagnostic]:
     """Every diagnostic for ``path`` (errors and warnings), never an exception for bad input."""
-    from arazzo_runner.validation.rules import validate_path
+    from arazzo_runner.validation import validate_path
 
     return validate_path(os.fspath(path), offline=offline)
 

@@ -26,7 +26,7 @@ import yaml
 from arazzo_runner.cli import COMMANDS, cli
 from arazzo_runner.document.openapi.index import SecurityScheme
 from arazzo_runner.document.workspace import open_workspace
-from arazzo_runner.streaming import consume as _exec_stream
+from arazzo_runner.streaming import extension as _exec_stream
 from arazzo_runner.streaming import extension as _stream_spec
 from arazzo_runner.streaming.event_stream import AsyncEventStream, EventStream, NotAnEventStream
 from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES

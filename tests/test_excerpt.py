@@ -19,7 +19,7 @@ from arazzo_runner._missing import MISSING
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import RunResult, jsonable
 from arazzo_runner.runner import Runner
-from arazzo_runner.wire import excerpt as _excerpt
+from arazzo_runner.wire import excerpts as _excerpt
 from tests.support.apps import make_petstore_app
 from tests.support.asgi_server import serve
 from tests.support.json_data import ANY_DATA, data_and_redactor

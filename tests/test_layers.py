@@ -5,7 +5,7 @@ module imports only from its own layer or below. Every import counts: module lev
 function (lazy) and under ``TYPE_CHECKING``, because each is a dependency all the same.
 
 ====  ===========================================================================================
-0     the base: errors, results, diagnostics, redact, pointer, the MISSING sentinel (stdlib only)
+0     the base: errors, results, diagnostics, redact, pointer, MISSING, lazy faces (stdlib only)
 1     document/ (YAML reader, Arazzo model, sources, workspace, openapi/), expressions/
 2     criteria/, streaming/
 3     validation/, engine/
@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "redact": 0,
     "pointer": 0,
     "_missing": 0,
+    "_lazy": 0,
     "document": 1,
     "expressions": 1,
     "criteria": 2,
@@ -292,6 +293,45 @@ def test_control_flow_and_expressions_do_not_import_httpx() -> None:
         if name.split(".", 1)[0] in NO_HTTPX and {"httpx", "httpcore"} & _third_party(path)
     )
     assert offenders == []
+
+
+def _faces() -> dict[str, Path]:
+    modules = _modules()
+    return {name: modules[name] for name in sorted(_packages(modules)) if name}
+
+
+def _type_checking_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom):
+                    found.update(alias.asname or alias.name for alias in stmt.names)
+    return found
+
+
+def test_every_face_name_resolves_and_the_lazy_table_matches_the_type_checking_block() -> None:
+    import importlib
+
+    for name, path in _faces().items():
+        face = importlib.import_module(f"{NAME}.{name}")
+        exported = list(face.__all__)
+        assert exported == sorted(exported), name
+        for attribute in exported:
+            assert getattr(face, attribute) is not None, (name, attribute)
+        if hasattr(face, "_LAZY_NAMES"):  # a lazy face (arazzo_runner._lazy)
+            assert set(face._LAZY_NAMES) == _type_checking_names(path), name
+
+
+def test_no_face_name_is_also_the_name_of_an_inner_module() -> None:
+    import importlib
+
+    modules = set(_modules())
+    for name in _faces():
+        face = importlib.import_module(f"{NAME}.{name}")
+        clashes = sorted(a for a in face.__all__ if f"{name}.{a}" in modules)
+        assert clashes == [], f"{name} exports {clashes}, which are also its modules' names"
 
 
 # -- the checker itself, on small trees ---------------------------------------------------------

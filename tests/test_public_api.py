@@ -46,6 +46,7 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
     names = arazzo_runner.__all__
     assert names == sorted(names)
     assert dir(arazzo_runner) == sorted(names)
+    assert set(names) == {*arazzo_runner._LAZY, "__version__"}
     for name in names:
         assert getattr(arazzo_runner, name) is not None, name
     assert set(errors.__all__) <= set(names)

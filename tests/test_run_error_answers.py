@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arazzo_runner.cli import main
-from arazzo_runner.streaming.consume import event_value, reported_error, reports_no_error
+from arazzo_runner.streaming.extension import event_value, reported_error, reports_no_error
 from arazzo_runner.streaming.sse import ServerSentEvent
 from tests.support.apps import make_fal_app
 from tests.support.asgi_server import serve

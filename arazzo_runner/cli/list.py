@@ -9,10 +9,9 @@ from typing import Any
 import click
 
 from arazzo_runner.diagnostics import Severity
-from arazzo_runner.document.loader import load_arazzo
-from arazzo_runner.document.model import ArazzoDocument, Workflow
+from arazzo_runner.document import ArazzoDocument, Workflow, load_arazzo
 from arazzo_runner.errors import ValidationFailed
-from arazzo_runner.reporting.diagnostics import render
+from arazzo_runner.reporting import render
 
 __all__ = ["command", "workflow_inputs"]
 

@@ -20,12 +20,10 @@ import click
 
 from arazzo_runner.cli.jmespath_options import truthy
 from arazzo_runner.redact import Redactor
-from arazzo_runner.reporting import Outcome
-from arazzo_runner.reporting.json_report import report_data
-from arazzo_runner.reporting.text import result_lines, summary_table
+from arazzo_runner.reporting import Outcome, report_data, result_lines, summary_table
 from arazzo_runner.results import RunResult
-from arazzo_runner.streaming.consume import event_value, reported_error, reports_no_error
-from arazzo_runner.wire.auth import Credentials
+from arazzo_runner.streaming import event_value, reported_error, reports_no_error
+from arazzo_runner.wire import Credentials
 
 __all__ = ["StreamPrinter", "cli_redactor", "print_outcomes", "print_progress", "print_result"]
 

@@ -27,8 +27,8 @@ from arazzo_runner.reporting import Outcome, suite_exit_code
 from arazzo_runner.results import RunResult, partial_result
 
 if TYPE_CHECKING:
+    from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
-    from arazzo_runner.runner import Runner
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -44,7 +44,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 def _read_inputs(path: str | None) -> dict[str, Any]:
     if path is None:
         return {}
-    from arazzo_runner.document.yaml_reader import load_file, load_text
+    from arazzo_runner.document import load_file, load_text
 
     located = load_text(sys.stdin.read(), "<stdin>") if path == "-" else load_file(path)
     if not isinstance(located.data, dict):
@@ -62,7 +62,7 @@ class Reports:
         self.redactor = redactor
         self.recorder: Any = None
         if self.har_path:
-            from arazzo_runner.reporting.har import HarRecorder
+            from arazzo_runner.reporting import HarRecorder
 
             self.recorder = HarRecorder()
 
@@ -72,7 +72,7 @@ class Reports:
             return None
         import httpx
 
-        from arazzo_runner.wire.executor import Timeouts
+        from arazzo_runner.wire import Timeouts
 
         hooks = self.recorder.event_hooks()
         return httpx.Client(
@@ -89,15 +89,15 @@ class Reports:
 
     def write(self, outcomes: Sequence[Outcome], *, many: bool) -> None:
         if self.json_path and outcomes:
-            from arazzo_runner.reporting.json_report import render_json
+            from arazzo_runner.reporting import render_json
 
             _write(self.json_path, render_json(outcomes, self.redactor, many=many))
         if self.junit_path:
-            from arazzo_runner.reporting.junit import render_junit
+            from arazzo_runner.reporting import render_junit
 
             _write(self.junit_path, render_junit(outcomes, self.redactor))
         if self.har_path:
-            from arazzo_runner.reporting.har import render_har
+            from arazzo_runner.reporting import render_har
 
             har = render_har(self.recorder, self.redactor)
             _write(self.har_path, json.dumps(har, indent=2, ensure_ascii=False) + "\n")
@@ -204,10 +204,10 @@ def command(
 
     Exit 0 passed, 1 failed, 2 invalid document or inputs, 3 could not run.
     """
+    from arazzo_runner import Runner
     from arazzo_runner.cli.jmespath_options import compile_option
     from arazzo_runner.cli.output import cli_redactor
-    from arazzo_runner.runner import Runner
-    from arazzo_runner.validation.inputs import parse_input_pairs
+    from arazzo_runner.validation import parse_input_pairs
 
     until_expression = compile_option(until, "--until")
     query_expression = compile_option(query, "--query")

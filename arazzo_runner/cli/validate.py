@@ -10,8 +10,8 @@ import click
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
 from arazzo_runner.errors import ValidationFailed
-from arazzo_runner.reporting.diagnostics import FORMATS, render
-from arazzo_runner.validation.rules import validate_path
+from arazzo_runner.reporting import FORMATS, render
+from arazzo_runner.validation import validate_path
 
 __all__ = ["command"]
 

@@ -1,1 +1,34 @@
-"""criteria."""
+"""Criteria (layer 2): the dispatch table from criterion type to a compiled check.
+
+:mod:`.table` holds ``COMPILERS`` (simple, regex, JSONPath RFC 9535, XPath); JSONPath and XPath
+matching live in :mod:`.jsonpath_match` and :mod:`.xpath_match`; untrusted patterns run in the
+killable helper process of :mod:`.sandbox`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arazzo_runner._lazy import attach
+
+if TYPE_CHECKING:
+    from arazzo_runner.criteria.jsonpath_match import compile_jsonpath
+    from arazzo_runner.criteria.table import CompiledCriterion, compile_criterion
+    from arazzo_runner.criteria.xpath_match import compile_xpath
+
+__all__ = [
+    "CompiledCriterion",
+    "compile_criterion",
+    "compile_jsonpath",
+    "compile_xpath",
+]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "CompiledCriterion": "table",
+        "compile_criterion": "table",
+        "compile_jsonpath": "jsonpath_match",
+        "compile_xpath": "xpath_match",
+    },
+)

@@ -21,8 +21,7 @@ from typing import Any
 import jsonpath
 
 from arazzo_runner.errors import ExpressionError
-from arazzo_runner.expressions import MISSING
-from arazzo_runner.expressions.evaluator import compare
+from arazzo_runner.expressions import MISSING, compare
 
 __all__ = [
     "COMPARISON_WARNING",

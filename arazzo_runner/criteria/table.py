@@ -31,7 +31,7 @@ from typing import Any
 
 from arazzo_runner._missing import MISSING as MODEL_MISSING
 from arazzo_runner.criteria import sandbox as _sandbox
-from arazzo_runner.document.model import Criterion
+from arazzo_runner.document import Criterion
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
     MISSING,

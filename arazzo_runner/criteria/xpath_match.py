@@ -97,7 +97,7 @@ class XPathSource:
 
 
 def compile_xpath(text: str, version: str | None = None) -> XPathSource:
-    """Check ``text`` in the helper process of :mod:`arazzo_runner.criteria.sandbox` (``elementpath``
+    """Check ``text`` in the helper process of :mod:`.sandbox` (``elementpath``
     evaluates constant parts while it parses: ``count(1 to 1e11)`` would fill the memory);
     raises :class:`ExpressionError` with the position, or when compiling is out of bounds."""
     from arazzo_runner.criteria import sandbox as _sandbox

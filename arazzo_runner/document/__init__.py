@@ -1,1 +1,81 @@
-"""document."""
+"""Documents (layer 1): text to typed, located, immutable Arazzo documents and their sources.
+
+The YAML/JSON reader keeps a line and column for every value (:mod:`.yaml_reader`,
+:mod:`.yaml_events`, :mod:`.location`); :mod:`.loader` and :mod:`.fields` build the typed model
+of :mod:`.model`; :mod:`.sources` fetches what a document names; :mod:`.workspace` holds the
+root document with every source loaded once. The OpenAPI index is the subpackage
+:mod:`.openapi`. Other packages import from here, never from the inner modules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arazzo_runner._lazy import attach
+
+if TYPE_CHECKING:
+    from arazzo_runner.document.loader import load_arazzo
+    from arazzo_runner.document.location import Location
+    from arazzo_runner.document.model import (
+        Action,
+        ArazzoDocument,
+        Criterion,
+        Parameter,
+        Reusable,
+        Step,
+        Workflow,
+    )
+    from arazzo_runner.document.sources import Fetcher, to_url
+    from arazzo_runner.document.workspace import (
+        SOURCE_PREFIX,
+        OperationLookup,
+        Workspace,
+        open_workspace,
+        pointer_tokens,
+    )
+    from arazzo_runner.document.yaml_reader import load_file, load_text
+
+__all__ = [
+    "Action",
+    "ArazzoDocument",
+    "Criterion",
+    "Fetcher",
+    "Location",
+    "OperationLookup",
+    "Parameter",
+    "Reusable",
+    "SOURCE_PREFIX",
+    "Step",
+    "Workflow",
+    "Workspace",
+    "load_arazzo",
+    "load_file",
+    "load_text",
+    "open_workspace",
+    "pointer_tokens",
+    "to_url",
+]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Action": "model",
+        "ArazzoDocument": "model",
+        "Criterion": "model",
+        "Fetcher": "sources",
+        "Location": "location",
+        "OperationLookup": "workspace",
+        "Parameter": "model",
+        "Reusable": "model",
+        "SOURCE_PREFIX": "workspace",
+        "Step": "model",
+        "Workflow": "model",
+        "Workspace": "workspace",
+        "load_arazzo": "loader",
+        "load_file": "yaml_reader",
+        "load_text": "yaml_reader",
+        "open_workspace": "workspace",
+        "pointer_tokens": "workspace",
+        "to_url": "sources",
+    },
+)

@@ -1,4 +1,4 @@
-"""The machinery of :mod:`arazzo_runner.document.loader`: field tables, readers and one generic routine.
+"""The machinery of :mod:`.loader`: field tables, readers and one generic routine.
 
 An object type is a :class:`Spec`: a table of :class:`F` rows (spec key, model attribute,
 reader, required, default). :func:`read_object` walks any table. Readers have one signature,

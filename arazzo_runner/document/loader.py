@@ -1,4 +1,4 @@
-"""Arazzo text to the typed model (:mod:`arazzo_runner.document.model`), with structural diagnostics.
+"""Arazzo text to the typed model (:mod:`.model`), with structural diagnostics.
 
 Each object type is described once, as a table (:class:`~arazzo_runner.document.fields.Spec`)
 of fields: spec key, model attribute, reader, required. One routine walks any table, so the

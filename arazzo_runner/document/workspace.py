@@ -2,7 +2,7 @@
 
 :func:`open_workspace` reads the root document, then each ``sourceDescriptions`` entry
 recursively (URLs resolve against the document that names them, notes S3/S5). OpenAPI sources
-become an :class:`~arazzo_runner.document.openapi.index.OpenAPIIndex`; Arazzo sources become documents of their
+become an :class:`~.openapi.OpenAPIIndex`; Arazzo sources become documents of their
 own, each loaded once by URL, so a cycle of Arazzo sources terminates (notes S4). A source that
 cannot be read is a ``source-unreachable`` *warning*, never an exception: validation goes on and
 the operations of that source are simply not checked.
@@ -28,7 +28,7 @@ from arazzo_runner.document.yaml_reader import LocatedDocument
 from arazzo_runner.errors import ArazzoError
 
 if TYPE_CHECKING:
-    from arazzo_runner.document.openapi.index import OpenAPIIndex, Operation
+    from arazzo_runner.document.openapi import OpenAPIIndex, Operation
     from arazzo_runner.document.sources import Fetcher
 
 __all__ = [
@@ -326,7 +326,7 @@ class _Loader:
         kind = source.type or _sniff(located.data)
         if kind == "arazzo":
             return ResolvedSource(source.name, url, kind, arazzo=self.nested(located, url))
-        from arazzo_runner.document.openapi.index import load_openapi
+        from arazzo_runner.document.openapi import load_openapi
 
         index, diagnostics = load_openapi(located, url, self.fetcher.fetch)
         self.diagnostics.extend(diagnostics)

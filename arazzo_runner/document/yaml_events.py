@@ -1,9 +1,9 @@
-"""The hot loop behind :func:`arazzo_runner.document.yaml_reader.load_text`: libyaml events to located data.
+"""The hot loop behind :func:`.yaml_reader.load_text`: libyaml events to located data.
 
 One loop reads the events and dispatches on ``type(event) is ...``; a plain scalar is handled
 in the loop itself, everything else in methods (the rare events and every error among them).
 
-No :class:`~arazzo_runner.document.location.Location` is built while parsing. Where a value starts is
+No :class:`~.location.Location` is built while parsing. Where a value starts is
 one int (:data:`Mark`), and each container has an :data:`Entry`: its mark, a dict from each
 child's key or position to the child's entry, and a dict from each mapping key to the key's
 mark. The tree of entries mirrors the document as written: an alias has a mark and nothing

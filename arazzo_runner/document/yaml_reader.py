@@ -50,7 +50,7 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 class LocatedDocument:
     """Parsed data plus the location of every mapping value, sequence item and mapping key.
 
-    ``index`` is the root's :data:`~arazzo_runner.document.yaml_events.Entry` (None when the text holds
+    ``index`` is the root's :data:`~.yaml_events.Entry` (None when the text holds
     no value); :class:`Location` objects are made only when asked for.
     """
 

@@ -1,1 +1,38 @@
-"""engine."""
+"""The engine (layer 3): control flow only, and the port a transport implements.
+
+:mod:`.flow` runs a workflow step by step (order, actions end/goto/retry, ``dependsOn``, nested
+workflows, outputs, step budget, deadline); :mod:`.scope` and :mod:`.compiler` hold the
+expression scope and the compiled steps; :mod:`.port` defines :class:`OperationCall`,
+:class:`Exchange` and the ``StepExecutor`` protocol that the wire implements. No httpx here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arazzo_runner._lazy import attach
+
+if TYPE_CHECKING:
+    from arazzo_runner.engine.flow import Engine, RunLimits
+    from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+
+__all__ = [
+    "Engine",
+    "Exchange",
+    "OperationCall",
+    "RunLimits",
+    "StepExecutor",
+    "StreamConsumer",
+]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Engine": "flow",
+        "Exchange": "port",
+        "OperationCall": "port",
+        "RunLimits": "flow",
+        "StepExecutor": "port",
+        "StreamConsumer": "port",
+    },
+)

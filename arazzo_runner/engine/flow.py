@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from arazzo_runner.document.model import Action, ArazzoDocument, Step, Workflow
+from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
 from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
 from arazzo_runner.engine.scope import Compiler, Scope, merge_actions, merge_parameters
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated

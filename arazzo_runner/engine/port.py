@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.model import ArazzoDocument, Step
+from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
 
 __all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]

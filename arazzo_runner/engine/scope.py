@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.criteria.table import CompiledCriterion, compile_criterion
-from arazzo_runner.document.model import (
+from arazzo_runner.criteria import CompiledCriterion, compile_criterion
+from arazzo_runner.document import (
     Action,
     ArazzoDocument,
     Criterion,

@@ -11,27 +11,61 @@ documents or HTTP; the engine fills the context.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from arazzo_runner._lazy import attach
 from arazzo_runner.errors import ExpressionError
-from arazzo_runner.expressions.context import MISSING, ExpressionContext, Message, MissingType
-from arazzo_runner.expressions.evaluator import Condition, ConditionResult, compile_condition
-from arazzo_runner.expressions.runtime import RuntimeExpression, parse_expression
-from arazzo_runner.expressions.template import CompiledValue, compile_value
 from arazzo_runner.pointer import escape_token, resolve_pointer, unescape_token
 
+if TYPE_CHECKING:
+    from arazzo_runner.expressions.context import MISSING, ExpressionContext, Message, MissingType
+    from arazzo_runner.expressions.evaluator import (
+        Condition,
+        ConditionResult,
+        compare,
+        compile_condition,
+    )
+    from arazzo_runner.expressions.nodes import Literal, walk
+    from arazzo_runner.expressions.runtime import RuntimeExpression, parse_expression
+    from arazzo_runner.expressions.template import CompiledValue, compile_value
+
 __all__ = [
-    "MISSING",
     "CompiledValue",
     "Condition",
     "ConditionResult",
     "ExpressionContext",
     "ExpressionError",
+    "Literal",
+    "MISSING",
     "Message",
     "MissingType",
     "RuntimeExpression",
+    "compare",
     "compile_condition",
     "compile_value",
     "escape_token",
     "parse_expression",
     "resolve_pointer",
     "unescape_token",
+    "walk",
 ]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "CompiledValue": "template",
+        "Condition": "evaluator",
+        "ConditionResult": "evaluator",
+        "ExpressionContext": "context",
+        "Literal": "nodes",
+        "MISSING": "context",
+        "Message": "context",
+        "MissingType": "context",
+        "RuntimeExpression": "runtime",
+        "compare": "evaluator",
+        "compile_condition": "evaluator",
+        "compile_value": "template",
+        "parse_expression": "runtime",
+        "walk": "nodes",
+    },
+)

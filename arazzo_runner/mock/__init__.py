@@ -1,8 +1,9 @@
 """A local mock of OpenAPI descriptions: examples (SSE included) served on 127.0.0.1.
 
-``build_app(index)`` makes a starlette app from an :class:`~arazzo_runner.document.openapi.index.OpenAPIIndex`;
-``serve_app`` runs any ASGI app in a background thread; ``start_mocks(workspace)`` mocks every
-OpenAPI source of a workflow file and yields ``{source name: base URL}`` for ``Runner(servers=)``.
+``build_app(index)`` makes a starlette app from an
+:class:`~arazzo_runner.document.openapi.OpenAPIIndex`; ``serve_app`` runs any ASGI app in a
+background thread; ``start_mocks(workspace)`` mocks every OpenAPI source of a workflow file
+and yields ``{source name: base URL}`` for ``Runner(servers=)``.
 Needs the ``mock`` extra (starlette, uvicorn).
 """
 

@@ -27,7 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import (
+from arazzo_runner.document.openapi import (
     MediaTypeSpec,
     OpenAPIIndex,
     Operation,

@@ -23,7 +23,7 @@ from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import OpenAPIIndex, Operation, ParameterSpec
+from arazzo_runner.document.openapi import OpenAPIIndex, Operation, ParameterSpec
 from arazzo_runner.mock.params import Raw, kinds_of, read_parameter
 
 Problem = dict[str, Any]

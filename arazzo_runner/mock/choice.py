@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from arazzo_runner.document.openapi.index import MediaTypeSpec, Operation, ResponseSpec
+from arazzo_runner.document.openapi import MediaTypeSpec, Operation, ResponseSpec
 from arazzo_runner.mock.checks import RequestParts
 
 WHEN = "x-arazzo-mock-when"

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import MediaTypeSpec, OpenAPIIndex
+from arazzo_runner.document.openapi import MediaTypeSpec, OpenAPIIndex
 from arazzo_runner.mock.examples import generate, media_example
-from arazzo_runner.streaming.sse import SSEDecoder
+from arazzo_runner.streaming import SSEDecoder
 
 Sleep = Callable[[float], Awaitable[Any]]
 

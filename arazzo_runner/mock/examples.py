@@ -3,7 +3,7 @@
 :func:`media_example` takes a Media Type Object's ``example``, else its first ``examples``
 entry that has no ``x-arazzo-mock-when`` (those answer only the requests they match);
 :func:`generate` builds a deterministic value from a JSON Schema whose ``$ref`` are
-already inlined (:meth:`~arazzo_runner.document.openapi.index.OpenAPIIndex.resolve_schema`). The rules, in
+already inlined (:meth:`~arazzo_runner.document.openapi.OpenAPIIndex.resolve_schema`). The rules, in
 order: ``const``, ``example``, the first of ``examples``, ``default``, the first ``enum``
 value, then the (first non-null) ``type``: strings by ``format`` and length bounds, numbers by
 their bounds, arrays of ``minItems`` (at least one) items, objects with their properties
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import MediaTypeSpec
+from arazzo_runner.document.openapi import MediaTypeSpec
 
 _MAX_DEPTH = 8
 _OPTIONAL_DEPTH = 2

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import ParameterSpec
+from arazzo_runner.document.openapi import ParameterSpec
 
 Pairs = list[tuple[str, str]]
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from arazzo_runner.errors import RunError, SourceError
 
 if TYPE_CHECKING:
-    from arazzo_runner.document.openapi.index import OpenAPIIndex
-    from arazzo_runner.document.workspace import Workspace
+    from arazzo_runner.document import Workspace
+    from arazzo_runner.document.openapi import OpenAPIIndex
 
 HOST = "127.0.0.1"
 
@@ -132,9 +132,8 @@ def mock_credentials(workspace: Workspace) -> dict[str, str]:
 
 def load_indexes(path: str) -> dict[str, OpenAPIIndex]:
     """An OpenAPI file -> ``{its title or file name: index}``; an Arazzo file -> its sources."""
-    from arazzo_runner.document.openapi.index import load_openapi
-    from arazzo_runner.document.sources import Fetcher, to_url
-    from arazzo_runner.document.workspace import open_workspace
+    from arazzo_runner.document import Fetcher, open_workspace, to_url
+    from arazzo_runner.document.openapi import load_openapi
 
     fetcher = Fetcher()
     url = to_url(path)

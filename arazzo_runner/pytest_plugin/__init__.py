@@ -6,7 +6,7 @@ workflow in it is one item (``path::workflowId``, marked ``arazzo``). Servers, i
 credentials come from ``--arazzo-server``, ``--arazzo-input``, ``--arazzo-auth`` and the ini keys
 ``arazzo_servers``/``arazzo_inputs`` (see :mod:`arazzo_runner.pytest_plugin.options` and
 ``docs/pytest.md``). The ``arazzo`` fixture hands hand-written tests a
-:class:`~arazzo_runner.runner.Runner` with the same servers, credentials and timeout.
+:class:`~arazzo_runner.Runner` with the same servers, credentials and timeout.
 
 Only the small options module is imported when pytest starts; the runner loads when a file is
 collected or the fixture is used.
@@ -24,8 +24,8 @@ import pytest
 from arazzo_runner.pytest_plugin.options import SETTINGS, Settings, add_options, matches
 
 if TYPE_CHECKING:
+    from arazzo_runner import Runner
     from arazzo_runner.pytest_plugin.items import ArazzoFile
-    from arazzo_runner.runner import Runner
 
 _DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -177,7 +177,7 @@ def read_inputs_file(path: Path) -> dict[str, dict[str, Any]]:
 
     The one import below the facade: the located YAML 1.2 reader has no public name.
     """
-    from arazzo_runner.document.yaml_reader import load_file
+    from arazzo_runner.document import load_file
 
     located = load_file(path)
     data = located.data

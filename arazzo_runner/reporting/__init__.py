@@ -16,6 +16,45 @@ the run's :class:`~arazzo_runner.redact.Redactor`.
 
 from __future__ import annotations
 
-from arazzo_runner.reporting.outcome import Outcome, suite_exit_code
+from typing import TYPE_CHECKING
 
-__all__ = ["Outcome", "suite_exit_code"]
+from arazzo_runner._lazy import attach
+
+if TYPE_CHECKING:
+    from arazzo_runner.reporting.diagnostics import FORMATS, render
+    from arazzo_runner.reporting.har import HarRecorder, render_har
+    from arazzo_runner.reporting.json_report import render_json, report_data
+    from arazzo_runner.reporting.junit import render_junit
+    from arazzo_runner.reporting.outcome import Outcome, suite_exit_code
+    from arazzo_runner.reporting.text import result_lines, summary_table
+
+__all__ = [
+    "FORMATS",
+    "HarRecorder",
+    "Outcome",
+    "render",
+    "render_har",
+    "render_json",
+    "render_junit",
+    "report_data",
+    "result_lines",
+    "suite_exit_code",
+    "summary_table",
+]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "FORMATS": "diagnostics",
+        "HarRecorder": "har",
+        "Outcome": "outcome",
+        "render": "diagnostics",
+        "render_har": "har",
+        "render_json": "json_report",
+        "render_junit": "junit",
+        "report_data": "json_report",
+        "result_lines": "text",
+        "suite_exit_code": "outcome",
+        "summary_table": "text",
+    },
+)

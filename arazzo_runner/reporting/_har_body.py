@@ -16,7 +16,7 @@ from typing import Any
 
 from arazzo_runner.errors import StreamError
 from arazzo_runner.redact import MASK, Redactor
-from arazzo_runner.streaming.sse import ServerSentEvent, SSEDecoder
+from arazzo_runner.streaming import ServerSentEvent, SSEDecoder
 
 __all__ = ["Piece", "content", "decoded_pieces", "events", "post_data"]
 

@@ -12,8 +12,16 @@ from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.document.model import Action, ArazzoDocument, Parameter, Reusable, Step, Workflow
-from arazzo_runner.document.workspace import Workspace, pointer_tokens
+from arazzo_runner.document import (
+    Action,
+    ArazzoDocument,
+    Parameter,
+    Reusable,
+    Step,
+    Workflow,
+    Workspace,
+    pointer_tokens,
+)
 
 __all__ = ["COMPONENTS_PREFIX", "Rule", "RuleContext"]
 

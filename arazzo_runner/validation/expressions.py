@@ -16,16 +16,17 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document.model import Action, Criterion, Parameter, Step, Workflow
+from arazzo_runner.document import Action, Criterion, Parameter, Step, Workflow
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
     Condition,
+    Literal,
     RuntimeExpression,
     compile_condition,
     compile_value,
     parse_expression,
+    walk,
 )
-from arazzo_runner.expressions.nodes import Literal, walk
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["EXPRESSION_RULES", "Site"]
@@ -127,7 +128,7 @@ def _regex(
 def _jsonpath(
     ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
 ) -> Iterator[Diagnostic]:
-    from arazzo_runner.criteria.jsonpath_match import (
+    from arazzo_runner.criteria import (
         compile_jsonpath,  # only documents with JSONPath pay for the library
     )
 
@@ -146,7 +147,7 @@ def _jsonpath(
 def _xpath(
     ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
 ) -> Iterator[Diagnostic]:
-    from arazzo_runner.criteria.xpath_match import (
+    from arazzo_runner.criteria import (
         compile_xpath,  # only documents with XPath pay for elementpath
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from arazzo_runner.diagnostics import Diagnostic
 from arazzo_runner.errors import DocumentError, ExpressionError
-from arazzo_runner.streaming.extension import STREAM_EXTENSION, stream_spec
+from arazzo_runner.streaming import STREAM_EXTENSION, stream_spec
 from arazzo_runner.validation.context import RuleContext
 from arazzo_runner.validation.expressions import Site, check_expression, syntax_diagnostic
 

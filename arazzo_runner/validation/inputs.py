@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from arazzo_runner.document.model import ArazzoDocument, Workflow
+from arazzo_runner.document import ArazzoDocument, Workflow
 from arazzo_runner.errors import InputError
 from arazzo_runner.redact import sensitive_name
 

@@ -1,7 +1,7 @@
 """Semantic validation: every rule the Arazzo JSON Schema cannot express (notes §D6, T3).
 
 Structural problems (missing fields, wrong types, unsupported ``arazzo`` versions) come from
-:mod:`arazzo_runner.document.loader` while the workspace loads; this module adds the rules that need the
+:mod:`arazzo_runner.document` while the workspace loads; this module adds the rules that need the
 whole description: unique ids, references between steps, workflows, components and sources,
 operations that exist in the OpenAPI sources, and runtime expressions that parse.
 
@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 
 from arazzo_runner.diagnostics import Diagnostic, sort_diagnostics
-from arazzo_runner.document.workspace import Workspace, open_workspace
+from arazzo_runner.document import Workspace, open_workspace
 from arazzo_runner.validation.context import Rule, RuleContext
 from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document.model import Action, Parameter, Reusable
+from arazzo_runner.document import Action, Parameter, Reusable
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["STRUCTURE_RULES"]

@@ -11,8 +11,7 @@ import difflib
 from collections.abc import Iterator
 
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document.model import Action, Step, Workflow
-from arazzo_runner.document.workspace import SOURCE_PREFIX, OperationLookup
+from arazzo_runner.document import SOURCE_PREFIX, Action, OperationLookup, Step, Workflow
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["TARGET_RULES"]

@@ -1,1 +1,38 @@
-"""wire."""
+"""The wire (layer 4): one step of a workflow as one HTTP exchange.
+
+:mod:`.executor` implements the engine's ``StepExecutor``: operation to request
+(:mod:`.request`: servers, :mod:`.urls`, :mod:`.serialize`, :mod:`.bodies`, credentials from
+:mod:`.auth`), response to result or open stream (:mod:`.response`), excerpts for reports
+(:mod:`.excerpt`), and the one recipe for the HTTP client (:mod:`.client`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arazzo_runner._lazy import attach
+
+if TYPE_CHECKING:
+    from arazzo_runner.wire.auth import Credentials
+    from arazzo_runner.wire.client import client_over
+    from arazzo_runner.wire.excerpts import excerpt
+    from arazzo_runner.wire.executor import HttpExecutor, Timeouts
+
+__all__ = [
+    "Credentials",
+    "HttpExecutor",
+    "Timeouts",
+    "client_over",
+    "excerpt",
+]
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "Credentials": "auth",
+        "HttpExecutor": "executor",
+        "Timeouts": "executor",
+        "client_over": "client",
+        "excerpt": "excerpts",
+    },
+)

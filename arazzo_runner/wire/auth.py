@@ -52,7 +52,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
-from arazzo_runner.document.openapi.index import SecurityScheme
+from arazzo_runner.document.openapi import SecurityScheme
 from arazzo_runner.errors import CredentialsError, InputError
 from arazzo_runner.redact import Redactor
 

@@ -8,9 +8,9 @@ style/explode, body, credentials), sends it with ``stream=True`` and reads the a
 (:mod:`arazzo_runner.wire.response`):
 
 * ``text/event-stream`` 2xx: the body is **not** read. The open response is wrapped in an
-  :class:`~arazzo_runner.streaming.event_stream.EventStream` bounded by :class:`StreamPolicy` and handed
+  :class:`~arazzo_runner.streaming.EventStream` bounded by :class:`StreamPolicy` and handed
   over in ``Exchange.stream`` (``Exchange.close()`` disconnects), unless the step carries
-  ``x-arazzo-stream`` (:mod:`arazzo_runner.streaming.consume`), in which case it is consumed here.
+  ``x-arazzo-stream`` (:mod:`arazzo_runner.streaming.extension`), in which case it is consumed here.
 * anything else: the body is read (at most ``max_body_bytes``) and parsed (JSON, text, bytes).
   A 2xx that is not an event stream where the operation declares only ``text/event-stream``
   sets ``Exchange.failure``.
@@ -42,14 +42,12 @@ from typing import Any
 
 import httpx
 
-from arazzo_runner.document.openapi.index import Operation
-from arazzo_runner.engine.port import Exchange, OperationCall
+from arazzo_runner.document.openapi import Operation
+from arazzo_runner.engine import Exchange, OperationCall
 from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
 from arazzo_runner.redact import Redactor
-from arazzo_runner.streaming.consume import StreamSpec, consume
-from arazzo_runner.streaming.event_stream import EventStream
-from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES
+from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
 from arazzo_runner.wire.bodies import media_type
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import Operation, ParameterSpec
-from arazzo_runner.document.workspace import Workspace
-from arazzo_runner.engine.port import OperationCall
+from arazzo_runner.document import Workspace
+from arazzo_runner.document.openapi import Operation, ParameterSpec
+from arazzo_runner.engine import OperationCall
 from arazzo_runner.errors import InputError, RunError
-from arazzo_runner.streaming.extension import STREAM_EXTENSION, StreamSpec, stream_spec
+from arazzo_runner.streaming import STREAM_EXTENSION, StreamSpec, stream_spec
 from arazzo_runner.wire.auth import Authenticator, Outgoing
 from arazzo_runner.wire.bodies import apply_replacements, choose_content_type, encode_body
 from arazzo_runner.wire.serialize import serialize_parameter

@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document.openapi.index import Operation
+from arazzo_runner.document.openapi import Operation
 from arazzo_runner.errors import RunError, RunTimeout, TransportError
 from arazzo_runner.wire.bodies import media_type
 

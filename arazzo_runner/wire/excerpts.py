@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.engine.port import Exchange
+from arazzo_runner.engine import Exchange
 from arazzo_runner.redact import Redactor, sensitive_name
 from arazzo_runner.results import JSON_SCALAR_TYPES, Excerpt, jsonable
 
