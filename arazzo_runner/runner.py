@@ -162,9 +162,16 @@ class Runner:
         """Start :meth:`run` in a worker thread and iterate its stream events as they arrive:
         ``for step_id, event in runner.stream(...)``, then ``.result``
         (:class:`~arazzo_runner.streaming.StreamingRun`; replaces ``stream_consumer``)."""
+        import copy
+
         from arazzo_runner.streaming import StreamingRun
 
-        return StreamingRun(self, source, workflow_id, inputs)
+        def start(consumer: StreamConsumer) -> RunResult:
+            worker = copy.copy(self)
+            worker.stream_consumer = consumer
+            return worker.run(source, workflow_id, inputs)
+
+        return StreamingRun(start)
 
     async def aload(self, path: PathLike) -> Workspace:
         """:meth:`load` in a worker thread."""

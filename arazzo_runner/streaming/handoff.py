@@ -16,18 +16,18 @@ returns its :class:`~arazzo_runner.results.RunResult`; an exception that stopped
 
 from __future__ import annotations
 
-import copy
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from arazzo_runner.document.workspace import Workspace
     from arazzo_runner.results import RunResult
-    from arazzo_runner.runner import PathLike, Runner
     from arazzo_runner.streaming.sse import ServerSentEvent
+
+Consumer = Callable[[str, Any], None]
+"""What a run calls with ``(step_id, open stream)`` for each streaming step."""
 
 __all__ = ["StreamingRun"]
 
@@ -36,27 +36,20 @@ _HAND_OVER_SECONDS = 0.1  # how often a blocked hand-over looks for close()
 
 
 class StreamingRun:
-    """Iterate ``(step_id, event)`` pairs of a run's streaming steps; then read ``result``."""
+    """Iterate ``(step_id, event)`` pairs of a run's streaming steps; then read ``result``.
 
-    def __init__(
-        self,
-        runner: Runner,
-        source: PathLike | Workspace,
-        workflow_id: str | None = None,
-        inputs: Mapping[str, Any] | None = None,
-        *,
-        buffer: int = 64,
-    ) -> None:
+    ``start(consumer)`` runs the workflow (in a worker thread) with ``consumer`` as its stream
+    consumer and returns the run's result: :meth:`arazzo_runner.Runner.stream` passes a copy
+    of the runner's own ``run``. This module never sees the runner itself.
+    """
+
+    def __init__(self, start: Callable[[Consumer], RunResult], *, buffer: int = 64) -> None:
         self._items: queue.Queue[Any] = queue.Queue(maxsize=max(1, buffer))
         self._stopped = threading.Event()
         self._finished = False
         self._result: RunResult | None = None
         self._error: BaseException | None = None
-        worker = copy.copy(runner)
-        worker.stream_consumer = self._consume
-        self._thread = threading.Thread(
-            target=self._work, args=(worker, source, workflow_id, inputs), daemon=True
-        )
+        self._thread = threading.Thread(target=self._work, args=(start,), daemon=True)
         self._thread.start()
 
     def _consume(self, step_id: str, stream: Any) -> None:
@@ -73,9 +66,9 @@ class StreamingRun:
                 continue
         return False
 
-    def _work(self, worker: Runner, source: Any, workflow_id: str | None, inputs: Any) -> None:
+    def _work(self, start: Callable[[Consumer], RunResult]) -> None:
         try:
-            self._result = worker.run(source, workflow_id, inputs)
+            self._result = start(self._consume)
         except BaseException as exc:  # handed to the caller's thread, raised there
             self._error = exc
         finally:
