@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from arazzo_runner._missing import MISSING
 from arazzo_runner.errors import ExpressionError
-from arazzo_runner.expressions.context import MISSING
 
 __all__ = ["escape_token", "parse_pointer", "resolve_pointer", "resolve_tokens", "unescape_token"]
 
