@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.errors import ExpressionError
-from arazzo_runner.expressions.access import Getter, build_getter
+from arazzo_runner.expressions.access import Getter, Parts, build_getter
 from arazzo_runner.expressions.context import ExpressionContext
 from arazzo_runner.pointer import escape_token, parse_pointer
 
@@ -93,7 +93,8 @@ class RuntimeExpression:
     _get: Getter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_get", build_getter(self))
+        parts = Parts(self.source, self.root, self.target, self.section, self.name, self.pointer)
+        object.__setattr__(self, "_get", build_getter(parts))
 
     def evaluate(self, context: ExpressionContext) -> Any:
         """The value in ``context``, or ``MISSING`` when it is absent."""
