@@ -120,7 +120,7 @@ _GETTERS: dict[str, Callable[[Parts], Getter]] = {
 
 
 def build_getter(parts: Parts) -> Getter:
-    """The closure that evaluates the expression of ``parts``: root lookup, then the pointer if any."""
+    """The closure that evaluates the expression of ``parts``: root lookup, then the pointer."""
     if parts.root not in _GETTERS:
         raise ExpressionError(
             f"unknown expression root {parts.root!r}", expression=parts.source, position=0
