@@ -23,12 +23,13 @@ __all__ = [
     "compile_xpath",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "CompiledCriterion": "table",
-        "compile_criterion": "table",
-        "compile_jsonpath": "jsonpath_match",
-        "compile_xpath": "bounded",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "CompiledCriterion": "table",
+            "compile_criterion": "table",
+            "compile_jsonpath": "jsonpath_match",
+            "compile_xpath": "bounded",
+        },
+    )

@@ -27,15 +27,16 @@ __all__ = [
     "validate_workspace",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "RULES": "rules",
-        "Rule": "context",
-        "RuleContext": "context",
-        "check_inputs": "inputs",
-        "parse_input_pairs": "inputs",
-        "validate_path": "rules",
-        "validate_workspace": "rules",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "RULES": "rules",
+            "Rule": "context",
+            "RuleContext": "context",
+            "check_inputs": "inputs",
+            "parse_input_pairs": "inputs",
+            "validate_path": "rules",
+            "validate_workspace": "rules",
+        },
+    )

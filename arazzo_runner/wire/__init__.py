@@ -26,13 +26,14 @@ __all__ = [
     "excerpt",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "Credentials": "auth",
-        "HttpExecutor": "executor",
-        "Timeouts": "executor",
-        "client_over": "client",
-        "excerpt": "excerpts",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "Credentials": "auth",
+            "HttpExecutor": "executor",
+            "Timeouts": "executor",
+            "client_over": "client",
+            "excerpt": "excerpts",
+        },
+    )

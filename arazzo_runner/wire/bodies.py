@@ -51,6 +51,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from arazzo_runner.errors import InputError
+from arazzo_runner.pointer import pointer_tokens
 from arazzo_runner.wire.serialize import scalar_text
 
 Encoder = Callable[[Any, str], tuple[bytes, str]]
@@ -231,7 +232,7 @@ def encode_body(
 def _pointer_tokens(target: str) -> list[str]:
     if target and not target.startswith("/"):
         raise InputError(f"replacement target {target!r} is not a JSON Pointer (must start with /)")
-    return [t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:]]
+    return pointer_tokens(target)
 
 
 def _index(token: str, size: int, target: str) -> int:
