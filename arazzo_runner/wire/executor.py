@@ -46,13 +46,12 @@ from arazzo_runner.document.openapi import Operation
 from arazzo_runner.engine import Exchange, OperationCall
 from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
+from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
-from arazzo_runner.wire.bodies import media_type
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
-    EVENT_STREAM,
     MAX_BODY_BYTES,
     decode_body,
     describe_error_response,
