@@ -32,8 +32,6 @@ from __future__ import annotations
 
 __all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"]
 
-import functools
-import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass, replace
@@ -50,6 +48,7 @@ from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
+from arazzo_runner.wire.client import Timeouts, make_client
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
     MAX_BODY_BYTES,
@@ -66,26 +65,6 @@ from arazzo_runner.wire.response import (
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 """Failures before any response byte that a dropped keep-alive connection produces."""
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    """httpx's default verifying context, made once per process: loading the CA bundle takes
-    about 25 ms, which every run's new client paid again (``bench/soak.py``)."""
-    return httpx.create_ssl_context()
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds for the HTTP client; ``None`` disables one."""
-
-    connect: float | None = 10.0
-    read: float | None = 30.0
-    write: float | None = 30.0
-    pool: float | None = 10.0
-
-    def for_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
 @dataclass(frozen=True)
@@ -136,9 +115,7 @@ class HttpExecutor:
         self.max_body_bytes = max_body_bytes
         self.redactor = redactor or Redactor()
         self._owns_client = client is None
-        self.client = client or httpx.Client(
-            timeout=self.timeouts.for_httpx(), follow_redirects=False, verify=_ssl_context()
-        )
+        self.client = client or make_client(self.timeouts)
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._targets = Targets(workspace)
 
