@@ -26,10 +26,32 @@ from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import Outcome, suite_exit_code
 from arazzo_runner.results import RunResult, partial_result
+from arazzo_runner.settings import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_STEPS, RunSettings
 
 if TYPE_CHECKING:
     from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
+
+
+_OPTIONS = {
+    "timeout": ("--timeout", "a positive number of seconds, or 0 for no bound"),
+    "idle_timeout": ("--idle-timeout", "a positive number of seconds, or 0 for no bound"),
+    "max_steps": ("--max-steps", "a whole number of at least 1"),
+}
+
+
+def run_settings(**options: Any) -> RunSettings:
+    """The run's settings from the options, checked once here (exit 2 naming the option).
+    A timeout of 0 means no bound."""
+    for name, value in options.items():
+        if name != "max_steps" and value == 0:
+            options[name] = None
+    try:
+        return RunSettings(**options)
+    except ValueError as exc:
+        name = str(exc).split(" ", 1)[0]
+        option, wanted = _OPTIONS[name]
+        raise InputError(f"{option} must be {wanted}, got {options[name]!r}") from None
 
 
 def _read_inputs(path: str | None) -> dict[str, Any]:
@@ -149,12 +171,14 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     help="Stop a stream at the first event whose JSON data makes this true (implies --stream).",
 )
 @click.option("--query", metavar="JMESPATH", help="Apply JMESPath to the JSON result.")
-@click.option("--max-steps", default=1000, show_default=True, help="Global step budget.")
+@click.option(
+    "--max-steps", default=DEFAULT_MAX_STEPS, show_default=True, help="Global step budget."
+)
 @click.option("--timeout", type=float, help="Overall deadline for the run, in seconds.")
 @click.option(
     "--idle-timeout",
     type=float,
-    default=15.0,
+    default=DEFAULT_IDLE_TIMEOUT,
     show_default=True,
     help="Longest silence allowed inside a stream, in seconds.",
 )
@@ -213,11 +237,9 @@ def command(
     runner = Runner(
         servers=parse_pairs(server_pairs, "-S/--server", "SOURCE=URL"),
         auth=auth,
-        max_steps=max_steps,
-        timeout=timeout,
+        settings=run_settings(timeout=timeout, idle_timeout=idle_timeout, max_steps=max_steps),
         offline=offline,
         stream_consumer=printer if stream else None,
-        idle_timeout=idle_timeout,
         client=client,
         redactor=redactor,
         excerpts=False,  # nothing this command prints or writes shows them

@@ -22,16 +22,31 @@ from arazzo_runner.engine.scope import Compiler, Scope, merge_actions, merge_par
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
 from arazzo_runner.results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
+from arazzo_runner.settings import RunSettings
 
 __all__ = ["Engine", "RunLimits"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunLimits:
-    max_steps: int = 1000
-    timeout: float | None = None  # overall seconds for the whole run
+    """What bounds a run: the run's settings (budget, deadline) and the engine's own limits.
+
+    ``due`` is the deadline on the engine's clock when the caller fixed it already (the runner
+    does, so the engine and the wire count down from the same instant); otherwise the run's
+    start plus ``settings.timeout``."""
+
+    settings: RunSettings = RunSettings()
+    due: float | None = None
     max_depth: int = 32  # nested workflow calls
     max_retry_delay: float = 300.0
+
+    @property
+    def max_steps(self) -> int:
+        return self.settings.max_steps
+
+    @property
+    def timeout(self) -> float | None:
+        return self.settings.timeout
 
 
 class _Stop(Exception):
@@ -90,8 +105,8 @@ class Engine:
         if workflow is None:
             raise InputError(f"no workflow {workflow_id!r} in this document")
         start = self.clock()
-        timeout = self.limits.timeout
-        run = _Run(start, None if timeout is None else start + timeout)
+        due = self.limits.due if self.limits.due is not None else self.limits.settings.due(start)
+        run = _Run(start, due)
         try:
             outcome = self._workflow(doc, workflow, dict(inputs), run, depth=0)
         except KeyboardInterrupt as interrupt:
