@@ -22,6 +22,9 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.reporting.diagnostics import FORMATS, render
+    from arazzo_runner.reporting.graph import Graph, document_graph
+    from arazzo_runner.reporting.graph_svg import render_graph_svg
+    from arazzo_runner.reporting.graph_text import GRAPH_FORMATS, render_graph
     from arazzo_runner.reporting.har import HarRecorder, render_har
     from arazzo_runner.reporting.json_report import render_json, report_data
     from arazzo_runner.reporting.junit import render_junit
@@ -30,9 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "GRAPH_FORMATS",
+    "Graph",
     "HarRecorder",
     "Outcome",
+    "document_graph",
     "render",
+    "render_graph",
+    "render_graph_svg",
     "render_har",
     "render_json",
     "render_junit",
@@ -46,6 +54,11 @@ __getattr__, __dir__ = attach(
     __name__,
     {
         "FORMATS": "diagnostics",
+        "GRAPH_FORMATS": "graph_text",
+        "Graph": "graph",
+        "document_graph": "graph",
+        "render_graph_svg": "graph_svg",
+        "render_graph": "graph_text",
         "HarRecorder": "har",
         "Outcome": "outcome",
         "render": "diagnostics",
