@@ -3,8 +3,9 @@
 One workflow (``arazzo run FILE [-w ID]``): the step list, or ``--json``. Several (``--all``,
 a folder, or more than one file): each workflow's lines as it finishes, then a summary table
 (``--json``: one list); the exit code is the most serious one among them (2, then 3, then 1).
-``--report-json``, ``--junit-xml`` and ``--har`` write report files (this command is the only
-place that writes files a user named); they are written even when a run fails or cannot start.
+``--report-json``, ``--junit-xml``, ``--har`` and ``--html`` write report files (this command
+is the only place that writes files a user named); they are written even when a run fails or
+cannot start.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ class Reports:
         self.json_path = options.get("report_json")
         self.junit_path = options.get("junit_xml")
         self.har_path = options.get("har")
+        self.html_path = options.get("html")
         self.redactor = redactor
         self.recorder: Any = None
-        if self.har_path:
+        if self.har_path or self.html_path:  # the HTML report's event times come from it
             from arazzo_runner.reporting import HarRecorder
 
             self.recorder = HarRecorder()
@@ -101,6 +103,16 @@ class Reports:
 
             har = render_har(self.recorder, self.redactor)
             _write(self.har_path, json.dumps(har, indent=2, ensure_ascii=False) + "\n")
+        if self.html_path:
+            _write(self.html_path, self._html(outcomes))
+
+    def _html(self, outcomes: Sequence[Outcome]) -> str:
+        from arazzo_runner.document import load_arazzo
+        from arazzo_runner.reporting import render_html, stream_traces
+
+        documents = {o.file: load_arazzo(o.file)[0] for o in outcomes if o.result is not None}
+        traces = stream_traces(self.recorder, outcomes, self.redactor)
+        return render_html(outcomes, self.redactor, documents=documents, traces=traces)
 
 
 def _write(path: str, text: str) -> None:
@@ -181,6 +193,9 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
 @click.option("--report-json", metavar="PATH", help="Write the --json result to PATH.")
 @click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report to PATH.")
 @click.option("--har", metavar="PATH", help="Write every HTTP exchange (HAR 1.2) to PATH.")
+@click.option(
+    "--html", metavar="PATH", help="Write a self-contained HTML report (timeline, graph) to PATH."
+)
 def command(
     paths: tuple[str, ...],
     workflow_id: str | None,
@@ -229,7 +244,7 @@ def command(
         idle_timeout=idle_timeout,
         client=client,
         redactor=redactor,
-        excerpts=False,  # nothing this command prints or writes shows them
+        excerpts=reports.html_path is not None,  # only the HTML report shows them
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor

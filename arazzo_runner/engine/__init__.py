@@ -14,7 +14,13 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.engine.flow import Engine, RunLimits
-    from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+    from arazzo_runner.engine.port import (
+        Exchange,
+        OperationCall,
+        StepExecutor,
+        StepListener,
+        StreamConsumer,
+    )
 
 __all__ = [
     "Engine",
@@ -22,6 +28,7 @@ __all__ = [
     "OperationCall",
     "RunLimits",
     "StepExecutor",
+    "StepListener",
     "StreamConsumer",
 ]
 
@@ -33,6 +40,7 @@ __getattr__, __dir__ = attach(
         "OperationCall": "port",
         "RunLimits": "flow",
         "StepExecutor": "port",
+        "StepListener": "port",
         "StreamConsumer": "port",
     },
 )

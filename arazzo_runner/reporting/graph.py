@@ -249,4 +249,3 @@ class _Builder:
             self._external[label] = node_id
             self.graph.nodes.append(GraphNode(node_id, label, "external", ""))
         return self._external[label]
-
