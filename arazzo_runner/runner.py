@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.engine import Exchange, OperationCall, StreamConsumer
+from arazzo_runner.engine import Exchange, OperationCall, StepListener, StreamConsumer
 from arazzo_runner.errors import InputError, ValidationFailed
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import Excerpt, RunResult, partial_result
@@ -59,7 +59,8 @@ class Runner:
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
-    ``arazzo run``, saves building one per request).
+    ``arazzo run``, saves building one per request); ``listener`` (a
+    :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class Runner:
         idle_timeout: float = 15.0,
         redactor: Redactor | None = None,
         excerpts: bool = True,
+        listener: StepListener | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -92,6 +94,9 @@ class Runner:
         self.idle_timeout = idle_timeout
         self.redactor = redactor
         self.excerpts = excerpts
+        self.listener = listener
+        self.listener = listener
+        self.listener = listener
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -139,6 +144,7 @@ class Runner:
                 recorder,
                 limits=RunLimits(max_steps=self.max_steps, timeout=self.timeout),
                 stream_consumer=self.stream_consumer,
+                listener=self.listener,
             )
             result = engine.run(workflow.workflow_id, values)
         except KeyboardInterrupt as interrupt:

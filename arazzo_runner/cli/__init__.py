@@ -141,6 +141,11 @@ class _SafeText(io.TextIOBase):
     def isatty(self) -> bool:
         return self._stream.isatty()
 
+    @property
+    def raw_stream(self) -> TextIO:
+        """The stream underneath: the live progress writes its own control sequences there."""
+        return self._stream
+
     def fileno(self) -> int:
         return self._stream.fileno()
 

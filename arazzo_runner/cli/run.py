@@ -30,6 +30,7 @@ from arazzo_runner.results import RunResult, partial_result
 if TYPE_CHECKING:
     from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
+    from arazzo_runner.cli.progress import LiveProgress
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -68,15 +69,19 @@ class Reports:
 
             self.recorder = HarRecorder()
 
-    def client(self) -> Any:
-        """An HTTP client the HAR recorder listens on (None: let each run make its own)."""
-        if self.recorder is None:
+    def client(self, progress: Any = None) -> Any:
+        """An HTTP client the HAR recorder and the live progress listen on (None: neither
+        is there, let each run make its own)."""
+        hooks: dict[str, list[Any]] = {"request": [], "response": []}
+        for listener in (self.recorder, progress):
+            for name, found in (listener.event_hooks() if listener is not None else {}).items():
+                hooks[name] += found
+        if not any(hooks.values()):
             return None
         import httpx
 
         from arazzo_runner.wire import Timeouts
 
-        hooks = self.recorder.event_hooks()
         return httpx.Client(
             timeout=Timeouts().for_httpx(), follow_redirects=False, event_hooks=hooks
         )
@@ -231,9 +236,10 @@ def command(
     inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = _pairs(auth_pairs, "--auth")
     redactor = cli_redactor(auth, os.environ)
-    printer = _printer(as_json, until_expression, redactor)
+    progress = _live_progress(as_json or query_expression is not None, many, redactor)
+    printer = _printer(as_json, until_expression, redactor, progress)
     reports = Reports(report_paths, redactor)
-    client = reports.client()
+    client = reports.client(progress)
     runner = Runner(
         servers=_pairs(server_pairs, "--server"),
         auth=auth,
@@ -245,26 +251,48 @@ def command(
         client=client,
         redactor=redactor,
         excerpts=reports.html_path is not None,  # only the HTML report shows them
+        listener=progress,
     )
     session = _Session(
-        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
+        runner,
+        inputs,
+        mock,
+        reports,
+        printer,
+        as_json,
+        query_expression,
+        stream,
+        redactor,
+        progress,
     )
     try:
-        if many:
-            return _run_many(session, paths)
-        return _run_one(session, paths[0], workflow_id)
+        with progress if progress is not None else contextlib.nullcontext():
+            return _run_many(session, paths) if many else _run_one(session, paths[0], workflow_id)
     finally:
         if client is not None:
             client.close()
 
 
-def _printer(as_json: bool, until: Any, redactor: Redactor) -> StreamPrinter:
-    """The ``--stream`` printer; a terminal (not ``--json``) also gets its live counter."""
+def _printer(
+    as_json: bool, until: Any, redactor: Redactor, progress: LiveProgress | None
+) -> StreamPrinter:
+    """The ``--stream`` printer; on a terminal it clears the status line before each event."""
     from arazzo_runner.cli.output import StreamPrinter
 
-    live = not as_json and sys.stderr.isatty()
-    status = sys.stderr if live else None
-    return StreamPrinter(as_json=as_json, until=until, redactor=redactor, status=status)
+    return StreamPrinter(as_json=as_json, until=until, redactor=redactor, status=progress)
+
+
+def _live_progress(quiet: bool, many: bool, redactor: Redactor) -> LiveProgress | None:
+    """A status line per running step when stderr is a terminal, never with ``--json`` or
+    ``--query``: pipes and logs get nothing, and do not import it. One workflow whose stdout
+    is the terminal too gets each step's final line in place of its status line."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from arazzo_runner.cli import _visible
+    from arazzo_runner.cli.progress import LiveProgress, raw_terminal
+
+    final = not many and sys.stdout.isatty()
+    return LiveProgress(raw_terminal(sys.stderr), redactor, final_lines=final, visible=_visible)
 
 
 @dataclass(frozen=True)
@@ -280,6 +308,7 @@ class _Session:
     query: Any  # compiled JMESPath, or None
     streamed: bool
     redactor: Redactor
+    progress: LiveProgress | None = None
 
     def interrupted(self) -> int:
         count = self.printer.count
@@ -307,6 +336,7 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
             query=session.query,
             redactor=redactor,
             streamed=session.streamed,
+            shown=session.progress,
         )
         if not session.as_json and result.error:
             click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
@@ -385,6 +415,7 @@ def _interrupted(
         query=session.query,
         redactor=session.redactor,
         streamed=session.streamed,
+        shown=session.progress,
     )
     session.reports.write([Outcome(file, partial.workflow_id, result=partial)], many=False)
     return session.interrupted()
