@@ -6,7 +6,9 @@ references resolved). Graphviz's own ``dot`` reads the dot text when it is insta
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -274,3 +276,39 @@ def test_the_pictures_in_docs_show_every_step(picture: str, document: Path) -> N
     for wf in doc["workflows"]:
         for step in wf["steps"]:
             assert f">{step['stepId']}<" in svg, step["stepId"]
+
+
+MERMAID_JS = os.environ.get("ARAZZO_MERMAID_JS")  # e.g. node_modules/mermaid/dist/mermaid.min.js
+
+
+@pytest.mark.skipif(
+    not MERMAID_JS or shutil.which("chromium") is None,
+    reason="set ARAZZO_MERMAID_JS to mermaid.min.js (npm install mermaid) and install chromium",
+)
+def test_mermaid_itself_renders_the_text(tmp_path: Path) -> None:
+    """The real Mermaid (in headless Chromium) parses and draws every node of the text; not run
+    in CI (the npm package is large), checked by hand with Mermaid 11."""
+    assert MERMAID_JS is not None
+    text = arazzo("graph", str(CONTROL_FLOW)).out
+    nodes, _ = parse_mermaid(text)
+    page = tmp_path / "mermaid.html"
+    page.write_text(
+        f'<!doctype html><pre class="mermaid">{html.escape(text)}</pre><div id="status">-</div>'
+        f'<script src="{Path(MERMAID_JS).resolve().as_uri()}"></script><script>'
+        "mermaid.initialize({startOnLoad: false, maxEdges: 5000});"
+        "mermaid.run().then(() => { document.getElementById('status').textContent ="
+        " 'nodes ' + document.querySelectorAll('svg g.node').length; })"
+        ".catch(e => { document.getElementById('status').textContent = 'error ' + e; });"
+        "</script>",
+        encoding="utf-8",
+    )
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    flags += [f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files"]
+    done = subprocess.run(
+        ["chromium", *flags, "--virtual-time-budget=15000", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert f'<div id="status">nodes {len(nodes)}</div>' in done.stdout
