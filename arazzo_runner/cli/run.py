@@ -254,16 +254,7 @@ def command(
         listener=progress,
     )
     session = _Session(
-        runner,
-        inputs,
-        mock,
-        reports,
-        printer,
-        as_json,
-        query_expression,
-        stream,
-        redactor,
-        progress,
+        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
     )
     try:
         with progress if progress is not None else contextlib.nullcontext():
@@ -308,7 +299,12 @@ class _Session:
     query: Any  # compiled JMESPath, or None
     streamed: bool
     redactor: Redactor
-    progress: LiveProgress | None = None
+
+    @property
+    def progress(self) -> LiveProgress | None:
+        """The live status lines (a terminal only); the printer clears them for its lines."""
+        status: LiveProgress | None = self.printer.status
+        return status
 
     def interrupted(self) -> int:
         count = self.printer.count

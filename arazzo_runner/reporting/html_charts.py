@@ -106,17 +106,20 @@ def _end(bar: Bar) -> float:
     return bar.start_ms + max([bar.duration_ms, *bar.events_ms[-1:]])
 
 
-def _bar(bar: Bar, y: float, scale: float, uid: str) -> str:
-    fill, stroke = STATUS_FILL.get(bar.status, STATUS_FILL[None])
-    x = _LABEL_W + bar.start_ms * scale
-    own = w = max(bar.duration_ms * scale, 2.0)
-    title = (
+def _bar_title(bar: Bar) -> str:
+    return (
         f"{bar.row} attempt {bar.attempt}: {bar.status}, started at {_ms(bar.start_ms)},"
         f" took {_ms(bar.duration_ms)}"
         + (f", after waiting {_ms(bar.waited_ms)} to retry" if bar.waited_ms else "")
         + (f", {len(bar.events_ms)} events" if bar.events_ms else "")
     )
-    parts = [f'<g class="bar {escape(bar.status)}"><title>{escape(title)}</title>']
+
+
+def _bar(bar: Bar, y: float, scale: float, uid: str) -> str:
+    fill, stroke = STATUS_FILL.get(bar.status, STATUS_FILL[None])
+    x = _LABEL_W + bar.start_ms * scale
+    own = w = max(bar.duration_ms * scale, 2.0)
+    parts = [f'<g class="bar {escape(bar.status)}"><title>{escape(_bar_title(bar))}</title>']
     if bar.waited_ms:
         wx = max(_LABEL_W, x - bar.waited_ms * scale)
         parts.append(
