@@ -112,6 +112,8 @@ class StepResult:
     events: int | None = None
     action: str | None = None
     excerpt: Excerpt | None = None
+    started_ms: float | None = None  # since the run started (not in to_dict: its shape is fixed)
+    waited_ms: float = 0.0  # the retry delay slept before this attempt
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.engine import Exchange, OperationCall, StreamConsumer
+from arazzo_runner.engine import Exchange, OperationCall, StepListener, StreamConsumer
 from arazzo_runner.errors import InputError, ValidationFailed
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import Excerpt, RunResult, partial_result
@@ -67,7 +67,8 @@ class Runner:
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
-    ``arazzo run``, saves building one per request).
+    ``arazzo run``, saves building one per request); ``listener`` (a
+    :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Runner:
         stream_consumer: StreamConsumer | None = None,
         redactor: Redactor | None = None,
         excerpts: bool = True,
+        listener: StepListener | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -107,6 +109,9 @@ class Runner:
         self.stream_consumer = stream_consumer
         self.redactor = redactor
         self.excerpts = excerpts
+        self.listener = listener
+        self.listener = listener
+        self.listener = listener
 
     @property
     def max_steps(self) -> int:
@@ -171,6 +176,7 @@ class Runner:
                 recorder,
                 limits=RunLimits(self.settings, due=due),
                 stream_consumer=self.stream_consumer,
+                listener=self.listener,
             )
             result = engine.run(workflow.workflow_id, values)
         except KeyboardInterrupt as interrupt:

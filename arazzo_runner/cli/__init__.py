@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "list": "List the workflows in an Arazzo file with their inputs.",
     "run": "Run a workflow against its APIs (or a local mock).",
     "mock": "Serve an OpenAPI description's examples on 127.0.0.1.",
+    "graph": "Draw a document's workflows (Mermaid, Graphviz dot, SVG).",
 }
 
 
@@ -140,6 +141,11 @@ class _SafeText(io.TextIOBase):
 
     def isatty(self) -> bool:
         return self._stream.isatty()
+
+    @property
+    def raw_stream(self) -> TextIO:
+        """The stream underneath: the live progress writes its own control sequences there."""
+        return self._stream
 
     def fileno(self) -> int:
         return self._stream.fileno()

@@ -14,7 +14,13 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.engine.flow import Engine, RunLimits
-    from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+    from arazzo_runner.engine.port import (
+        Exchange,
+        OperationCall,
+        StepExecutor,
+        StepListener,
+        StreamConsumer,
+    )
 
 __all__ = [
     "Engine",
@@ -22,6 +28,7 @@ __all__ = [
     "OperationCall",
     "RunLimits",
     "StepExecutor",
+    "StepListener",
     "StreamConsumer",
 ]
 
@@ -34,6 +41,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "OperationCall": "port",
             "RunLimits": "flow",
             "StepExecutor": "port",
+            "StepListener": "port",
             "StreamConsumer": "port",
         },
     )

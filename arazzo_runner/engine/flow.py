@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
-from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+from arazzo_runner.engine.port import (
+    Exchange,
+    OperationCall,
+    StepExecutor,
+    StepListener,
+    StreamConsumer,
+)
 from arazzo_runner.engine.scope import Compiler, Scope, merge_actions, merge_parameters
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
@@ -90,8 +96,10 @@ class Engine:
         stream_consumer: StreamConsumer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        listener: StepListener | None = None,
     ) -> None:
         self.workspace = workspace
+        self.listener = listener
         self.executor = executor
         self.limits = limits or RunLimits()
         self.stream_consumer = stream_consumer
@@ -216,11 +224,11 @@ class Engine:
         self, scope: Scope, step: Step, run: _Run, depth: int
     ) -> tuple[StepResult, Action | None]:
         used: dict[str, int] = {}
-        attempts = 0
+        attempts, waited = 0, 0.0
         while True:
             attempts += 1
             result, ctx, exchange = self._attempt(scope, step, run, depth)
-            result.attempts = attempts
+            result.attempts, result.waited_ms = attempts, waited * 1000
             try:
                 if result.status == "passed":
                     problem = self._hand_over_stream(step, exchange)
@@ -233,9 +241,10 @@ class Engine:
             finally:
                 if exchange is not None:
                     exchange.close()
+                self._finished(result)
             if action is None or action.type != "retry":
                 return result, action
-            self._before_retry(scope, action, exchange, run, depth)
+            waited = self._before_retry(scope, action, exchange, run, depth)
 
     def _attempt(
         self, scope: Scope, step: Step, run: _Run, depth: int
@@ -243,7 +252,10 @@ class Engine:
         self._charge(run)
         started = self.clock()
         result = StepResult(step.step_id, scope.workflow.workflow_id, "passed")
+        result.started_ms = (started - run.started) * 1000
         run.steps.append(result)
+        if self.listener is not None:
+            self.listener.step_started(result.workflow_id, result.step_id)
         if step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:
@@ -376,7 +388,8 @@ class Engine:
 
     def _before_retry(
         self, scope: Scope, action: Action, exchange: Exchange | None, run: _Run, depth: int
-    ) -> None:
+    ) -> float:
+        """Wait as the retry says, run the step or workflow it names first; the seconds waited."""
         header = exchange.retry_after if exchange is not None else None
         delay = header if header is not None else (action.retry_after or 0.0)
         delay = min(max(delay, 0.0), self.limits.max_retry_delay)
@@ -389,9 +402,15 @@ class Engine:
         elif action.step_id is not None:
             target = scope.workflow.step(action.step_id)
             if target is not None:
-                exchange = self._attempt(scope, target, run, depth)[2]
+                result, _, exchange = self._attempt(scope, target, run, depth)
                 if exchange is not None:
                     exchange.close()
+                self._finished(result)
+        return delay
+
+    def _finished(self, result: StepResult) -> None:
+        if self.listener is not None:
+            self.listener.step_finished(result)
 
     def _hand_over_stream(self, step: Step, exchange: Exchange | None) -> str | None:
         """Give the open stream to the consumer; what it reports wrong (if anything) fails

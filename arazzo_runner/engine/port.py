@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.results import StepResult
 
-__all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
+__all__ = ["Exchange", "OperationCall", "StepExecutor", "StepListener", "StreamConsumer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +78,12 @@ StreamConsumer = Callable[[str, Any], "str | None"]
 success criteria passed; the engine closes the stream when the consumer returns. A consumer
 that returns a message (e.g. the stream reported an error) fails the step with it; ``None``
 leaves the step passed."""
+
+
+class StepListener(Protocol):
+    """Told when each attempt of a step starts and when it is over (after its stream was
+    handed over), in the engine's thread: live progress listens here. It must not raise."""
+
+    def step_started(self, workflow_id: str, step_id: str) -> None: ...
+
+    def step_finished(self, result: StepResult) -> None: ...
