@@ -112,6 +112,7 @@ class StepResult:
     events: int | None = None
     action: str | None = None
     excerpt: Excerpt | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -130,6 +131,8 @@ class StepResult:
             data["events"] = self.events
         if self.action is not None:
             data["action"] = self.action
+        if self.notes:
+            data["notes"] = list(self.notes)
         return data
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
+    from arazzo_runner.document.inputs_schema import InputNames, input_names
     from arazzo_runner.document.loader import load_arazzo
     from arazzo_runner.document.location import Location
     from arazzo_runner.document.model import (
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         ArazzoDocument,
         Criterion,
         Parameter,
+        RequestBody,
         Reusable,
         Step,
         Workflow,
@@ -40,14 +42,17 @@ __all__ = [
     "ArazzoDocument",
     "Criterion",
     "Fetcher",
+    "InputNames",
     "Location",
     "OperationLookup",
     "Parameter",
+    "RequestBody",
     "Reusable",
     "SOURCE_PREFIX",
     "Step",
     "Workflow",
     "Workspace",
+    "input_names",
     "load_arazzo",
     "load_file",
     "load_text",
@@ -63,14 +68,17 @@ __getattr__, __dir__ = attach(
         "ArazzoDocument": "model",
         "Criterion": "model",
         "Fetcher": "sources",
+        "InputNames": "inputs_schema",
         "Location": "location",
         "OperationLookup": "workspace",
         "Parameter": "model",
+        "RequestBody": "model",
         "Reusable": "model",
         "SOURCE_PREFIX": "workspace",
         "Step": "model",
         "Workflow": "model",
         "Workspace": "workspace",
+        "input_names": "inputs_schema",
         "load_arazzo": "loader",
         "load_file": "yaml_reader",
         "load_text": "yaml_reader",

@@ -14,7 +14,13 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.engine.flow import Engine, RunLimits
-    from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+    from arazzo_runner.engine.port import (
+        Exchange,
+        OperationCall,
+        StepExecutor,
+        StreamConsumer,
+        Unset,
+    )
 
 __all__ = [
     "Engine",
@@ -23,6 +29,7 @@ __all__ = [
     "RunLimits",
     "StepExecutor",
     "StreamConsumer",
+    "Unset",
 ]
 
 __getattr__, __dir__ = attach(
@@ -34,5 +41,6 @@ __getattr__, __dir__ = attach(
         "RunLimits": "flow",
         "StepExecutor": "port",
         "StreamConsumer": "port",
+        "Unset": "port",
     },
 )

@@ -15,7 +15,17 @@ from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
 
-__all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
+__all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer", "Unset"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unset:
+    """A parameter value that resolved to nothing because an optional input was not given
+    (``expression`` is ``$inputs.<name>``). The executor leaves the parameter out when the
+    operation declares it optional, and notes ``reason``; otherwise the step fails."""
+
+    expression: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +35,7 @@ class OperationCall:
     document: ArazzoDocument
     workflow_id: str
     step: Step
-    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value)
+    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value or Unset)
     payload: Any = MISSING
     content_type: str | None = None
     replacements: tuple[tuple[str, Any], ...] = ()
@@ -43,6 +53,7 @@ class Exchange:
     adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
     may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it.
+    ``notes`` says what the request left out (``omitted: q ($inputs.filter not set)``).
     """
 
     method: str
@@ -61,6 +72,7 @@ class Exchange:
     failure: str | None = None
     problem: str | None = None
     closer: Callable[[], None] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         closer, self.closer = self.closer, None
