@@ -21,6 +21,7 @@ against a scripted API on 127.0.0.1 must do::
       notes: {stepId: [text, ...]}                   # what each step says it left out
       failure: text                                  # a substring of the run's error
       outputs: {name: value}                         # the workflow's outputs
+      masked: [text, ...]                            # never shown in explain() or excerpts
 """
 
 from __future__ import annotations
@@ -106,6 +107,10 @@ def _check_run(run: dict[str, Any], path: Path, data: dict[str, Any]) -> None:
         assert result.error is not None and run["failure"] in result.error, result.error
     for name, value in (run.get("outputs") or {}).items():
         assert jsonable(result.outputs.get(name)) == value, (name, result.outputs)
+    if "masked" in run:
+        assert any(step.excerpt is not None for step in result.steps)
+        shown = result.explain() + "".join(repr(step.excerpt) for step in result.steps)
+        assert [secret for secret in run["masked"] if secret in shown] == [], shown
 
 
 @pytest.mark.parametrize(("data", "case"), _cases())

@@ -7,7 +7,7 @@ an :class:`Exchange`. Tests and embedders can inject any executor that keeps thi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,6 +39,7 @@ class OperationCall:
     payload: Any = MISSING
     content_type: str | None = None
     replacements: tuple[tuple[str, Any], ...] = ()
+    security: tuple[Mapping[str, Any], ...] = ()  # Redocly x-security entries, values evaluated
 
 
 @dataclass(slots=True)

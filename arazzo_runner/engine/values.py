@@ -16,7 +16,7 @@ Every value left out is noted on the step's result: ``omitted: q ($inputs.filter
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
@@ -99,6 +99,27 @@ def _parameters(
     return evaluated
 
 
+X_SECURITY = "x-security"
+
+
+def _security(
+    scope: Scope, compiler: Compiler, step: Step, ctx: ExpressionContext, notes: list[str]
+) -> tuple[Mapping[str, Any], ...]:
+    """Redocly's ``x-security`` entries, the workflow's then the step's, values evaluated."""
+    entries: list[Mapping[str, Any]] = []
+    for owner in (scope.workflow, step):
+        raw = owner.extensions.get(X_SECURITY)
+        for index, entry in enumerate(raw if isinstance(raw, list) else ()):
+            if not isinstance(entry, Mapping):
+                continue
+            name = f"{X_SECURITY}/{index}/values"
+            values, gaps = scope.resolve_value(compiler, owner, name, entry.get("values"), ctx)
+            if gaps:
+                values = value_with_gaps(X_SECURITY, values, gaps, scope.unset_input, notes)
+            entries.append({**entry, "values": values})
+    return tuple(entries)
+
+
 def build_call(
     scope: Scope, compiler: Compiler, step: Step, ctx: ExpressionContext, notes: list[str]
 ) -> OperationCall:
@@ -106,8 +127,9 @@ def build_call(
     is left out (noted in ``notes``) or raises InputError before anything is sent."""
     params = tuple(_parameters(scope, compiler, step, ctx))
     workflow_id, body = scope.workflow.workflow_id, step.request_body
+    security = _security(scope, compiler, step, ctx, notes)
     if body is None:
-        return OperationCall(scope.document, workflow_id, step, params)
+        return OperationCall(scope.document, workflow_id, step, params, security=security)
     payload, gaps = scope.resolve_value(compiler, body, "payload", body.payload, ctx)
     if gaps:
         payload = value_with_gaps("payload", payload, gaps, scope.unset_input, notes)
@@ -121,7 +143,14 @@ def build_call(
         if value is not MISSING:
             replacements.append((r.target, value))
     return OperationCall(
-        scope.document, workflow_id, step, params, payload, body.content_type, tuple(replacements)
+        scope.document,
+        workflow_id,
+        step,
+        params,
+        payload,
+        body.content_type,
+        tuple(replacements),
+        security,
     )
 
 

@@ -24,6 +24,7 @@ from arazzo_runner.wire.auth import Authenticator, Outgoing
 from arazzo_runner.wire.bodies import apply_replacements, choose_content_type, encode_body
 from arazzo_runner.wire.serialize import serialize_parameter
 from arazzo_runner.wire.urls import compile_path, join_url, server_url
+from arazzo_runner.wire.xsecurity import apply_x_security
 
 _LOCATIONS = ("path", "query", "header", "cookie")
 
@@ -223,5 +224,7 @@ def build_request(
         _place(built, operation, name, location, value)
     built.path = compile_path(operation.path).format(built.path_text)
     _body(built, call, operation)
+    if call.security:
+        apply_x_security(call.security, schemes, built.out, authenticator.redactor)
     authenticator.apply(operation.security, schemes, built.out, base)
     return built
