@@ -137,3 +137,15 @@ def test_every_item_of_issue_16_has_cases() -> None:
         "spec-examples",
     } <= topics
     assert len(_cases()) >= 40
+
+
+def test_what_was_left_out_is_shown_and_reported() -> None:
+    from arazzo_runner.reporting.text import step_lines
+    from arazzo_runner.results import StepResult
+
+    step = StepResult(
+        "list", "w", "passed", 200, notes=["omitted: filter ($inputs.filter not set)"]
+    )
+    assert step_lines(step)[1:] == ["       . omitted: filter ($inputs.filter not set)"]
+    assert step.to_dict()["notes"] == ["omitted: filter ($inputs.filter not set)"]
+    assert "notes" not in StepResult("list", "w", "passed").to_dict()
