@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document import Parameter, Reusable, Step, Workflow
+from arazzo_runner.document import OperationLookup, Parameter, Reusable, Step, Workflow
 from arazzo_runner.document.openapi import Operation
 from arazzo_runner.validation.context import RuleContext
 
@@ -114,13 +114,24 @@ def _missing_path(
             yield ctx.error("missing-path-parameter", message, pointer, hint)
 
 
+def _twice(found: OperationLookup) -> bool:
+    """The operationId names several operations of its source (the OpenAPI description breaks
+    its own uniqueness rule, a ``duplicate-operation-id`` warning): which one is meant is not
+    known, so its parameters are not judged against the first."""
+    operation, index = found.operation, found.source.openapi if found.source else None
+    if operation is None or operation.operation_id is None or index is None:
+        return False
+    same = [op for op in index.operations if op.operation_id == operation.operation_id]
+    return len(same) > 1
+
+
 def operation_parameters(ctx: RuleContext) -> Iterator[Diagnostic]:
     """undeclared-parameter, undeclared-header and missing-path-parameter (notes P1, P6)."""
     for workflow, _, step in ctx.steps():
         if step.target_kind != "operation":
             continue
         found = ctx.ws.resolve_operation(ctx.doc, step)
-        if found.status != "found" or found.operation is None:
+        if found.status != "found" or found.operation is None or _twice(found):
             continue
         sent = _sent(ctx, workflow, step)
         yield from _undeclared(ctx, step, found.operation, sent)

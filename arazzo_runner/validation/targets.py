@@ -18,6 +18,7 @@ __all__ = ["TARGET_RULES"]
 
 _PATH_DIALECTS = {
     "source-without-url": "write '{$sourceDescriptions.<name>.url}#/paths/...'",
+    "source-name": "write '{$sourceDescriptions.<name>.url}#/paths/...' (not '<name>#/...')",
     "literal-url": "write '{$sourceDescriptions.<name>.url}#/paths/...' instead of the URL",
     "fragment-only": "name the source: '{$sourceDescriptions.<name>.url}#/paths/...'",
     "bare-path": "write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'",
