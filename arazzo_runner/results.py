@@ -114,6 +114,7 @@ class StepResult:
     excerpt: Excerpt | None = None
     started_ms: float | None = None  # since the run started (not in to_dict: its shape is fixed)
     waited_ms: float = 0.0  # the retry delay slept before this attempt
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -132,6 +133,8 @@ class StepResult:
             data["events"] = self.events
         if self.action is not None:
             data["action"] = self.action
+        if self.notes:
+            data["notes"] = list(self.notes)
         return data
 
 

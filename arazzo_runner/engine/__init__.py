@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         StepExecutor,
         StepListener,
         StreamConsumer,
+        Unset,
     )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "StepExecutor",
     "StepListener",
     "StreamConsumer",
+    "Unset",
 ]
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
@@ -43,5 +45,6 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "StepExecutor": "port",
             "StepListener": "port",
             "StreamConsumer": "port",
+            "Unset": "port",
         },
     )

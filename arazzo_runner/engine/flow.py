@@ -17,14 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
-from arazzo_runner.engine.port import (
-    Exchange,
-    OperationCall,
-    StepExecutor,
-    StepListener,
-    StreamConsumer,
-)
-from arazzo_runner.engine.scope import Compiler, Scope, merge_actions, merge_parameters
+from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
+from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
+from arazzo_runner.engine.values import build_call, workflow_inputs
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
 from arazzo_runner.results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
@@ -273,12 +268,13 @@ class Engine:
     ) -> tuple[ExpressionContext, Exchange | None]:
         ctx = scope.context()
         try:
-            call = self._build_call(scope, step, ctx)
+            call = build_call(scope, self.compiler, step, ctx, result.notes)
             exchange = self.executor.execute(call)
         except InputError as exc:
             result.status = "error"
             result.failures.append(Failure(str(exc)))
             return ctx, None
+        result.notes.extend(exchange.notes)
         result.method, result.url = exchange.method, exchange.url
         result.status_code, result.events = exchange.status_code, exchange.events
         if exchange.error is not None:
@@ -288,32 +284,6 @@ class Engine:
             result.status = "failed"
             result.failures.append(Failure(exchange.failure))
         return scope.response_context(ctx, exchange), exchange
-
-    def _build_call(self, scope: Scope, step: Step, ctx: ExpressionContext) -> OperationCall:
-        params = merge_parameters(scope, scope.workflow.parameters, step.parameters, self.compiler)
-        evaluated = tuple(  # from a list: a list comprehension is cheaper than a generator
-            [
-                (p.name, p.in_, scope.evaluate(self.compiler, p, "value", p.value, ctx))
-                for p in params
-            ]
-        )
-        body = step.request_body
-        if body is None:
-            return OperationCall(scope.document, scope.workflow.workflow_id, step, evaluated)
-        payload = scope.evaluate(self.compiler, body, "payload", body.payload, ctx)
-        replacements = tuple(
-            (r.target, scope.evaluate(self.compiler, r, "value", r.value, ctx))
-            for r in body.replacements
-        )
-        return OperationCall(
-            scope.document,
-            scope.workflow.workflow_id,
-            step,
-            evaluated,
-            payload,
-            body.content_type,
-            replacements,
-        )
 
     def _call_workflow(
         self, scope: Scope, step: Step, run: _Run, depth: int, result: StepResult
@@ -325,8 +295,12 @@ class Engine:
             result.failures.append(Failure(f"no workflow {step.workflow_id!r}"))
             return ctx
         doc, target = found
-        params = merge_parameters(scope, scope.workflow.parameters, step.parameters, self.compiler)
-        inputs = {p.name: scope.evaluate(self.compiler, p, "value", p.value, ctx) for p in params}
+        try:
+            inputs = workflow_inputs(scope, self.compiler, step, ctx, result.notes)
+        except InputError as exc:
+            result.status = "error"
+            result.failures.append(Failure(str(exc)))
+            return ctx
         outcome = self._workflow(doc, target, inputs, run, depth + 1)
         result.status_code = outcome.last_status
         if not outcome.passed:

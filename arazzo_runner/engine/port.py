@@ -7,7 +7,7 @@ an :class:`Exchange`. Tests and embedders can inject any executor that keeps thi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -16,7 +16,24 @@ from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
 from arazzo_runner.results import StepResult
 
-__all__ = ["Exchange", "OperationCall", "StepExecutor", "StepListener", "StreamConsumer"]
+__all__ = [
+    "Exchange",
+    "OperationCall",
+    "StepExecutor",
+    "StepListener",
+    "StreamConsumer",
+    "Unset",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Unset:
+    """A parameter value that resolved to nothing because an optional input was not given
+    (``expression`` is ``$inputs.<name>``). The executor leaves the parameter out when the
+    operation declares it optional, and notes ``reason``; otherwise the step fails."""
+
+    expression: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +43,11 @@ class OperationCall:
     document: ArazzoDocument
     workflow_id: str
     step: Step
-    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value)
+    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value or Unset)
     payload: Any = MISSING
     content_type: str | None = None
     replacements: tuple[tuple[str, Any], ...] = ()
+    security: tuple[Mapping[str, Any], ...] = ()  # Redocly x-security entries, values evaluated
 
 
 @dataclass(slots=True)
@@ -44,6 +62,7 @@ class Exchange:
     adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
     may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it.
+    ``notes`` says what the request left out (``omitted: q ($inputs.filter not set)``).
     """
 
     method: str
@@ -62,6 +81,7 @@ class Exchange:
     failure: str | None = None
     problem: str | None = None
     closer: Callable[[], None] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         closer, self.closer = self.closer, None

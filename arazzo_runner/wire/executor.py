@@ -193,6 +193,7 @@ class HttpExecutor:
         exchange.request_query = built.query_values
         exchange.request_path = built.path_values
         exchange.request_body = built.body
+        exchange.notes = built.notes
         try:
             return httpx.Request(
                 built.method, url, headers=exchange.request_headers, content=built.content
