@@ -26,6 +26,7 @@ import click
 import httpx
 
 from arazzo_runner.errors import StreamError
+from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import result_lines, step_lines
 from arazzo_runner.results import RunResult, StepResult
@@ -36,7 +37,6 @@ __all__ = ["LiveProgress", "raw_terminal"]
 CLEAR = "\r\033[K"
 TICK = 0.2  # seconds between redraws
 _SPINNER = "-\\|/"
-_EVENT_STREAM = "text/event-stream"
 
 
 def raw_terminal(stream: TextIO) -> TextIO:
@@ -164,8 +164,8 @@ class LiveProgress:
         return {"response": [self._on_response]}
 
     def _on_response(self, response: Any) -> None:
-        kind = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if kind == _EVENT_STREAM and isinstance(response.stream, httpx.SyncByteStream):
+        kind = media_type(response.headers.get("content-type"))
+        if kind == EVENT_STREAM and isinstance(response.stream, httpx.SyncByteStream):
             response.stream = _Counting(response.stream, self)
 
     def saw_events(self, count: int) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arazzo_runner.document.model import ArazzoDocument, Workflow
+from arazzo_runner.pointer import unescape_token
 
 __all__ = ["InputNames", "input_names"]
 
@@ -55,7 +56,7 @@ def _follow(raw: Any, schema: Any) -> Any:
             return None
         node = raw
         for token in ref[2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
+            token = unescape_token(token)
             if not isinstance(node, Mapping) or token not in node:
                 return None
             node = node[token]

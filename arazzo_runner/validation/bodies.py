@@ -18,14 +18,11 @@ from typing import Any
 from arazzo_runner.diagnostics import Diagnostic
 from arazzo_runner.document import Action, Criterion, RequestBody, Step
 from arazzo_runner.errors import ExpressionError
+from arazzo_runner.media import media_type as _essence
 from arazzo_runner.pointer import parse_pointer
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["BODY_RULES"]
-
-
-def _essence(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _declared_type(ctx: RuleContext, step: Step) -> str | None:
