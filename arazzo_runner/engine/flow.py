@@ -208,12 +208,16 @@ class Engine:
             result.attempts = attempts
             try:
                 if result.status == "passed":
+                    seen = len(exchange.findings) if exchange is not None else 0
                     problem = self._hand_over_stream(step, exchange)
-                    if problem is None:
+                    if exchange is not None:
+                        _apply_findings(result, exchange.findings[seen:])
+                    if problem is None and result.status == "passed":
                         action = self._choose(scope, step, ctx, success=True, used=used)
                         return result, action
                     result.status = "failed"
-                    result.failures.append(Failure(problem, source="stream"))
+                    if problem is not None:
+                        result.failures.append(Failure(problem, source="stream"))
                 action = self._choose(scope, step, ctx, success=False, used=used)
             finally:
                 if exchange is not None:
@@ -260,6 +264,8 @@ class Engine:
         elif exchange.failure is not None:
             result.status = "failed"
             result.failures.append(Failure(exchange.failure))
+        if exchange.findings:
+            _apply_findings(result, exchange.findings)
         return scope.response_context(ctx, exchange), exchange
 
     def _build_call(self, scope: Scope, step: Step, ctx: ExpressionContext) -> OperationCall:
@@ -395,6 +401,17 @@ class Engine:
             )
         if run.deadline is not None and self.clock() > run.deadline:
             raise _Stop(f"run deadline of {self.limits.timeout:g}s passed", "timeout")
+
+
+def _apply_findings(result: StepResult, findings: list[Failure]) -> None:
+    """The description checks' findings: an ``error`` fails the step, a ``warn`` is kept."""
+    for finding in findings:
+        if finding.severity == "error":
+            if result.status == "passed":
+                result.status = "failed"
+            result.failures.append(finding)
+        else:
+            result.warnings.append(finding)
 
 
 def _cause(exchange: Exchange | None) -> str | None:

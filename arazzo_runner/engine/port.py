@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.results import Failure
 
 __all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
 
@@ -43,6 +44,10 @@ class Exchange:
     adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
     may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it.
+    ``findings`` are what the description checks found (``validation.contract``): each a
+    :class:`~arazzo_runner.results.Failure` with its ``check`` and ``severity``; an ``error`` one
+    fails the step, a ``warn`` one is reported. A stream's event checks add to it while the
+    stream is read.
     """
 
     method: str
@@ -61,6 +66,7 @@ class Exchange:
     failure: str | None = None
     problem: str | None = None
     closer: Callable[[], None] | None = None
+    findings: list[Failure] = field(default_factory=list)
 
     def close(self) -> None:
         closer, self.closer = self.closer, None
