@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from arazzo_runner.document import Workspace
     from arazzo_runner.streaming import StreamingRun
+    from arazzo_runner.validation.contract import CheckSettings
     from arazzo_runner.wire import HttpExecutor
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
@@ -59,7 +60,9 @@ class Runner:
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
-    ``arazzo run``, saves building one per request).
+    ``arazzo run``, saves building one per request); ``severity`` sets the level of each
+    description check (``{"schema": "warn", "status-code": "off"}`` or ``["schema=warn"]``;
+    every check is ``error`` by default, see ``docs/checks.md``).
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class Runner:
         idle_timeout: float = 15.0,
         redactor: Redactor | None = None,
         excerpts: bool = True,
+        severity: Mapping[str, str] | Iterable[str] | CheckSettings | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -92,6 +96,9 @@ class Runner:
         self.idle_timeout = idle_timeout
         self.redactor = redactor
         self.excerpts = excerpts
+        from arazzo_runner.validation.contract import parse_severity
+
+        self.severity = parse_severity(severity)
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -191,6 +198,7 @@ class Runner:
 
     def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
+        from arazzo_runner.validation.contract import Contract
         from arazzo_runner.wire import HttpExecutor, Timeouts
 
         own = None
@@ -207,6 +215,7 @@ class Runner:
             idle_timeout=self.idle_timeout,
             redactor=self._redactor(),
             deadline=self.timeout,
+            contract=Contract(self.severity),
         )
         return executor, own
 
@@ -246,6 +255,7 @@ class _Recorder:
                 step_id, found = next(sent, ("", None))
                 step.excerpt = found if step_id == step.step_id else None
             step.failures = [replace(f, reason=redact(f.reason)) for f in step.failures]
+            step.warnings = [replace(f, reason=redact(f.reason)) for f in step.warnings]
         if result.error is not None:
             result.error = redact(result.error)
 

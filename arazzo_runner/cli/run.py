@@ -155,6 +155,13 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     metavar="SCHEME=VALUE",
     help="A credential for an OpenAPI security scheme.",
 )
+@click.option(
+    "--severity",
+    "severity_pairs",
+    multiple=True,
+    metavar="CHECK=LEVEL",
+    help="Level of a description check: error, warn or off (e.g. schema=warn, all=off).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @click.option("--stream", is_flag=True, help="Print SSE events as they arrive.")
 @click.option(
@@ -189,6 +196,7 @@ def command(
     inputs_path: str | None,
     server_pairs: tuple[str, ...],
     auth_pairs: tuple[str, ...],
+    severity_pairs: tuple[str, ...],
     as_json: bool,
     stream: bool,
     until: str | None,
@@ -230,6 +238,7 @@ def command(
         client=client,
         redactor=redactor,
         excerpts=False,  # nothing this command prints or writes shows them
+        severity=severity_pairs,
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor

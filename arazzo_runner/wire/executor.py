@@ -42,12 +42,14 @@ from typing import Any
 
 import httpx
 
+from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import Operation
 from arazzo_runner.engine import Exchange, OperationCall
 from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
+from arazzo_runner.validation.contract import Contract, OperationContract, RequestValues
 from arazzo_runner.wire.auth import Authenticator, Credentials
 from arazzo_runner.wire.bodies import media_type
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
@@ -117,11 +119,13 @@ class HttpExecutor:
         env: Mapping[str, str] | None = None,
         idle_timeout: float | None = None,
         deadline: float | None = None,
+        contract: Contract | None = None,
     ) -> None:
         """``auth``/``env`` build the credentials when ``credentials`` is not given (the
         environment is only read when passed); ``idle_timeout`` overrides the stream policy's;
         ``deadline`` (seconds from now, the run's overall deadline) bounds every request, body
-        and stream that follows."""
+        and stream that follows; ``contract`` checks each request, response and event against
+        the description (``validation.contract``; None checks nothing)."""
         if deadline is not None and deadline <= 0:
             raise ValueError("deadline must be positive or None")
         self.workspace = workspace
@@ -142,6 +146,7 @@ class HttpExecutor:
         )
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._targets = Targets(workspace)
+        self.contract = contract
 
     def close(self) -> None:
         """Close the client (when this executor created it)."""
@@ -177,6 +182,11 @@ class HttpExecutor:
         except ArazzoError as exc:
             exchange.error = self._redacted(exc, call)
             return exchange
+        checks = None
+        if self.contract is not None:
+            checks = self.contract.operation(source.openapi, operation)
+            if checks is not None and not checks.request(_sent(built, exchange), exchange.findings):
+                return exchange  # the description forbids it: not sent
         try:
             self._bound(request)
             response = self._send(request)
@@ -190,7 +200,7 @@ class HttpExecutor:
             resent = request.method in _IDEMPOTENT and isinstance(exc, _DROPPED)
             exchange.error = self._redacted(transport_error(exc, request, resent=resent), call)
             return exchange
-        self._receive(call, operation, spec, response, exchange)
+        self._receive(call, operation, spec, response, exchange, checks)
         return exchange
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -228,23 +238,35 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        checks: OperationContract | None = None,
     ) -> None:
-        exchange.status_code = response.status_code
+        exchange.status_code = status = response.status_code
         exchange.response_headers = headers = headers_dict(response.headers.multi_items())
         exchange.retry_after = parse_retry_after(header_value(headers, "retry-after"))
         content_type = header_value(headers, "content-type") or ""
         is_stream = media_type(content_type) == EVENT_STREAM
         success = response.is_success
-        if is_stream and success:
-            self._stream(call, spec, response, exchange)
-            return
+        if checks is not None:
+            response.extensions["arazzo.checks"] = exchange.findings  # the HAR reads them
         if is_stream:
-            response.close()  # an error status announced as a stream: nothing to read safely
+            if checks is not None:
+                checks.response(status, headers, content_type, MISSING, exchange.findings)
+            if success:
+                hook = None
+                if checks is not None:
+                    hook = checks.event_hook(status, content_type, exchange.findings)
+                self._stream(call, spec, response, exchange, hook)
+            else:
+                response.close()  # an error status announced as a stream: nothing to read
             return
         raw = self._read(call, response, exchange)
         if raw is None:
             return
         exchange.response_body = decode_body(raw, content_type)
+        if checks is not None:
+            checks.response(
+                status, headers, content_type, exchange.response_body, exchange.findings
+            )
         if not success:
             described = describe_error_response(
                 response.status_code, exchange.response_headers, exchange.response_body
@@ -278,6 +300,7 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        inspect: Any = None,
     ) -> None:
         policy = self.stream_policy
         remaining = self._remaining()
@@ -291,6 +314,7 @@ class HttpExecutor:
             idle_timeout=policy.idle_timeout,
             deadline=deadline,
             max_event_bytes=policy.max_event_bytes,
+            inspect=inspect,
         )
         if spec is None:
             exchange.stream, exchange.closer = stream, stream.close
@@ -365,3 +389,15 @@ class HttpExecutor:
         if exc.step_id is None:
             exc.step_id = call.step.step_id
         return exc
+
+
+def _sent(built: BuiltRequest, exchange: Exchange) -> RequestValues:
+    """What the request carries, for the ``request`` check."""
+    return RequestValues(
+        path=built.path_values,
+        query=built.query_values,
+        header=exchange.request_headers,
+        cookie=dict(built.out.cookies),
+        body=built.body,
+        content_type=header_value(exchange.request_headers, "content-type"),
+    )

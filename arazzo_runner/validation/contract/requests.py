@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = ["RequestChecks", "RequestValues"]
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,9 +50,16 @@ def _typed(value: Any, schema: Any) -> Any:
 
 
 def _wants_scalar(schema: Any) -> bool:
+    """Text the server reads as another type: a number, a boolean or a ``simple`` array."""
     kind = schema.get("type") if isinstance(schema, dict) else None
     kinds = kind if isinstance(kind, list) else [kind]
-    return "string" not in kinds and bool({"integer", "number", "boolean"} & set(kinds))
+    return "string" not in kinds and bool({"integer", "number", "boolean", "array"} & set(kinds))
+
+
+def _serialized_object(value: Any, schema: Any) -> bool:
+    """An object already serialized to text (a header): its style decides, not checked here."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return isinstance(value, str) and (kind == "object" or "properties" in (schema or {}))
 
 
 class RequestChecks:
@@ -104,7 +112,7 @@ class RequestChecks:
                         "request", f"the required {spec.in_} parameter {spec.name!r} is missing"
                     )
                 continue
-            if compiled is not None:
+            if compiled is not None and not _serialized_object(where[name], compiled.inlined):
                 value = _typed(where[name], compiled.inlined)
                 what = f"{spec.in_} parameter {spec.name!r}"
                 findings.schema("request", compiled, value, what)
@@ -131,8 +139,16 @@ class RequestChecks:
             return
         if essence == "application/json" or essence.endswith("+json"):
             compiled = self._body_schema(key)
-            if compiled is not None:
-                findings.schema("request", compiled, values.body, "the request body")
+            if compiled is None:
+                return
+            body = values.body
+            if isinstance(body, (str, bytes)):  # a template: JSON text, as the server reads it
+                try:
+                    body = json.loads(body)
+                except ValueError:
+                    findings.add("request", f"the request body is {essence} but not JSON")
+                    return
+            findings.schema("request", compiled, body, "the request body")
 
     def _body_schema(self, key: str) -> CompiledSchema | None:
         if key not in self.bodies:
