@@ -26,6 +26,11 @@ from arazzo_runner.validation.contract.findings import Findings
 from arazzo_runner.validation.contract.schemas import CompiledSchema
 
 ITEM_EXTENSION = "x-itemSchema"
+_CACHED_VERDICTS = 256
+_ITEM_KEYS = frozenset({"type", "required", "properties", "title", "description", "examples"})
+_DATA_KEYS = frozenset(
+    {"type", "contentMediaType", "contentSchema", "contentEncoding", "title", "description"}
+)
 
 
 def item_schema_of(media: MediaTypeSpec) -> tuple[str, Any] | None:
@@ -67,24 +72,60 @@ class EventSchemas:
             )
 
 
+def _data_is_any_string(item: Any) -> bool:
+    """True when the item schema looks at ``data`` only as "a string": then its verdict on an
+    event depends on ``event``, ``id`` and ``retry`` alone (and can be remembered)."""
+    if not isinstance(item, dict) or not set(item) <= _ITEM_KEYS:
+        return False
+    properties = item.get("properties", {})
+    data = properties.get("data", {}) if isinstance(properties, dict) else None
+    return (
+        isinstance(data, dict)
+        and set(data) <= _DATA_KEYS
+        and data.get("type", "string") == "string"
+    )
+
+
+def _instance(event: Any) -> dict[str, Any]:
+    """The event as the object an item schema describes."""
+    instance: dict[str, Any] = {"event": event.event, "data": event.data}
+    if event.id:
+        instance["id"] = event.id
+    if event.retry is not None:
+        instance["retry"] = event.retry
+    return instance
+
+
 def event_checker(schemas: EventSchemas, findings: Findings) -> Callable[[Any], bool]:
     """The per-event hook (see the module docstring)."""
     item, data = schemas.item, schemas.data
     item_fast, data_fast = item.fast, data.fast if data is not None else None
     stop_on_failure = findings.settings.level("event-schema") == "error"
+    verdicts: dict[tuple[str, str, int | None], bool] | None = (
+        {} if item_fast is not None and _data_is_any_string(item.inlined) else None
+    )
     count = 0
+
+    def item_ok(event: Any) -> bool:
+        if item_fast is None:
+            return False
+        if verdicts is None:
+            return item_fast(_instance(event))
+        key = (event.event, event.id, event.retry)
+        known = verdicts.get(key)
+        if known is None:
+            known = item_fast(_instance(event))
+            if len(verdicts) < _CACHED_VERDICTS:
+                verdicts[key] = known
+        return known
 
     def inspect(event: Any) -> bool:
         nonlocal count
         count += 1
-        instance: dict[str, Any] = {"event": event.event, "data": event.data}
-        if event.id:
-            instance["id"] = event.id
-        if event.retry is not None:
-            instance["retry"] = event.retry
-        if item_fast is None or not item_fast(instance):
-            if not findings.schema("event-schema", item, instance, f"event {count}"):
-                return not stop_on_failure
+        if not item_ok(event) and not findings.schema(
+            "event-schema", item, _instance(event), f"event {count}"
+        ):
+            return not stop_on_failure
         if data is None:
             return True
         try:

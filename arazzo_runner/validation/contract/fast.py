@@ -132,11 +132,13 @@ class _Compiler:
         declared = keys.get("properties", {})
         if not isinstance(declared, dict) or "patternProperties" in schema:
             raise _Unsupported
-        props = tuple(
-            (name, ok)
+        props = {
+            name: ok
             for name, ok in ((n, self.compile(sub)) for n, sub in declared.items())
             if ok is not _always
-        )
+        }
+        pairs = tuple(props.items())
+        find = props.get
         required = keys.get("required", [])
         if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
             raise _Unsupported
@@ -149,9 +151,15 @@ class _Compiler:
             for name in names:
                 if name not in v:
                     return False
-            for name, ok in props:
-                if name in v and not ok(v[name]):
-                    return False
+            if len(v) < len(pairs):  # walk the smaller side: a few members, many declared
+                for name, item in v.items():
+                    ok = find(name)
+                    if ok is not None and not ok(item):
+                        return False
+            else:
+                for name, ok in pairs:
+                    if name in v and not ok(v[name]):
+                        return False
             return extra is None or extra(v)
 
         return check
@@ -189,10 +197,17 @@ class _Compiler:
             isinstance(n, list) and all(isinstance(x, str) for x in n) for n in value.values()
         ):
             raise _Unsupported
-        return lambda v: (
-            type(v) is not dict
-            or all(all(n in v for n in names) for key, names in pairs if key in v)
-        )
+
+        def check(v: Any) -> bool:
+            if type(v) is dict:
+                for key, names in pairs:
+                    if key in v:
+                        for name in names:
+                            if name not in v:
+                                return False
+            return True
+
+        return check
 
     def format_(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
         test = self.formats
