@@ -240,6 +240,8 @@ class Engine:
             run.cause = _cause(exchange)
         if result.status == "passed":
             self._judge(scope, step, ctx, exchange, result)
+        if exchange is not None and exchange.findings and exchange.status_code is not None:
+            _apply_findings(result, exchange.findings)  # after the criteria: theirs come first
         if result.status != "error":  # a failed step's outputs still read its response
             result.outputs = scope.evaluate_step_outputs(self.compiler, step, ctx, result)
         result.duration_ms = (self.clock() - started) * 1000
@@ -264,8 +266,8 @@ class Engine:
         elif exchange.failure is not None:
             result.status = "failed"
             result.failures.append(Failure(exchange.failure))
-        if exchange.findings:
-            _apply_findings(result, exchange.findings)
+        if exchange.findings and exchange.status_code is None:
+            _apply_findings(result, exchange.findings)  # a request the checks did not send
         return scope.response_context(ctx, exchange), exchange
 
     def _build_call(self, scope: Scope, step: Step, ctx: ExpressionContext) -> OperationCall:
