@@ -197,3 +197,16 @@ def test_all_then_one() -> None:
     settings = parse_severity(["all=off", "schema=warn"])
     assert settings.level("schema") == "warn" and settings.level("request") == "off"
     assert MISSING is not None
+
+
+def test_each_item_of_a_json_lines_body_is_checked() -> None:
+    checks = _checks("lines.openapi.yaml", "getLog")
+    good = b'{"level": "info"}\n{"level": "warn"}\n'
+    assert _response(checks, 200, good, content_type="application/jsonl") == []
+    bad = b'{"level": "info"}\n{"level": "loud"}\nnot json\n'
+    found = _response(checks, 200, bad, content_type="application/jsonl")
+    assert [(f.check, f.pointer, f.keyword) for f in found] == [
+        ("event-schema", "/level", "enum"),
+        ("event-schema", None, None),
+    ]
+    assert "item 2" in found[0].reason and "item 3" in found[1].reason

@@ -7,6 +7,9 @@
 * ``schema``: a JSON body (``application/json``, ``+json``) or a text body under a text media
   type is validated against the matched media type's ``schema`` (read direction); other media
   types (binary, forms, XML) are not checked;
+* ``event-schema`` for a sequential body read whole (JSON Lines, NDJSON, JSON Text Sequences):
+  each item against the media type's ``itemSchema`` / ``x-itemSchema`` (``text/event-stream``
+  is checked event by event as it arrives, in :mod:`.events`);
 * ``headers``: each declared header (``Content-Type`` aside) that is ``required`` is present; a
   present one with a ``schema`` is read as ``simple`` style (``1,2`` is an array; ``7`` an
   integer when the schema says so) and validated.
@@ -18,15 +21,20 @@ from __future__ import annotations
 
 __all__ = ["ResponseChecks", "match_media", "match_status"]
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import OpenAPIIndex, Operation, ResponseSpec
+from arazzo_runner.validation.contract.events import item_schema_of
 from arazzo_runner.validation.contract.findings import Findings
 from arazzo_runner.validation.contract.schemas import CompiledSchema
 
+_SEQUENTIAL = frozenset(
+    {"application/jsonl", "application/x-ndjson", "application/x-jsonlines", "application/json-seq"}
+)
 _INTEGER = re.compile(r"-?\d+\Z")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
@@ -110,6 +118,7 @@ class _StatusChecks:
             if name.lower() != "content-type" and isinstance(header, dict)
         ]
         self.header_schemas: dict[str, CompiledSchema] = {}
+        self.item_schemas: dict[str, CompiledSchema | None] = {}
 
     def schema(self, media_key: str) -> CompiledSchema | None:
         if media_key not in self.schemas:
@@ -125,6 +134,22 @@ class _StatusChecks:
                 )
             )
         return self.schemas[media_key]
+
+    def items(self, media_key: str) -> CompiledSchema | None:
+        """The compiled ``itemSchema`` (or ``x-itemSchema``) of a sequential media type."""
+        if media_key not in self.item_schemas:
+            found = item_schema_of(self.spec.content[media_key])
+            self.item_schemas[media_key] = (
+                None
+                if found is None
+                else CompiledSchema(
+                    self.owner.index,
+                    found[1],
+                    (*self.tokens, "content", media_key, found[0]),
+                    writing=False,
+                )
+            )
+        return self.item_schemas[media_key]
 
     def header_schema(self, name: str, header: Mapping[str, Any]) -> CompiledSchema | None:
         schema = header.get("schema")
@@ -202,6 +227,11 @@ class ResponseChecks:
                 f" (declared: {declared})",
             )
             return
+        if has_body and essence in _SEQUENTIAL and findings.wants("event-schema"):
+            items = checks.items(media_key)
+            if items is not None:
+                _check_items(findings, items, body, essence)
+                return
         if has_body and findings.wants("schema") and _checkable(essence, body):
             compiled = checks.schema(media_key)
             if compiled is not None:
@@ -221,6 +251,19 @@ class ResponseChecks:
             if compiled is not None:
                 typed = cast_text(value, compiled.inlined)
                 findings.schema("headers", compiled, typed, f"header {name}")
+
+
+def _check_items(findings: Findings, items: CompiledSchema, body: Any, essence: str) -> None:
+    """Each item of a JSON Lines / JSON Text Sequences body against the item schema."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    parts = text.split("\x1e") if essence == "application/json-seq" else text.splitlines()
+    for number, part in enumerate((p for p in parts if p.strip()), 1):
+        try:
+            value = json.loads(part)
+        except ValueError:
+            findings.add("event-schema", f"item {number} of the {essence} body is not JSON")
+            continue
+        findings.schema("event-schema", items, value, f"item {number}")
 
 
 def _checkable(essence: str, body: Any) -> bool:
