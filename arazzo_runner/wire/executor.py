@@ -42,16 +42,16 @@ from typing import Any
 
 import httpx
 
-from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import Operation
 from arazzo_runner.engine import Exchange, OperationCall
 from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
-from arazzo_runner.validation.contract import Contract, OperationContract, RequestValues
+from arazzo_runner.validation.contract import Contract, OperationContract
 from arazzo_runner.wire.auth import Authenticator, Credentials
 from arazzo_runner.wire.bodies import media_type
+from arazzo_runner.wire.checks import check_stream, sent_values
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
     EVENT_STREAM,
@@ -185,7 +185,9 @@ class HttpExecutor:
         checks = None
         if self.contract is not None:
             checks = self.contract.operation(source.openapi, operation)
-            if checks is not None and not checks.request(_sent(built, exchange), exchange.findings):
+            if checks is not None and not checks.request(
+                sent_values(built, exchange), exchange.findings
+            ):
                 return exchange  # the description forbids it: not sent
         try:
             self._bound(request)
@@ -249,12 +251,8 @@ class HttpExecutor:
         if checks is not None:
             response.extensions["arazzo.checks"] = exchange.findings  # the HAR reads them
         if is_stream:
-            if checks is not None:
-                checks.response(status, headers, content_type, MISSING, exchange.findings)
+            hook = check_stream(checks, status, headers, content_type, exchange)
             if success:
-                hook = None
-                if checks is not None:
-                    hook = checks.event_hook(status, content_type, exchange.findings)
                 self._stream(call, spec, response, exchange, hook)
             else:
                 response.close()  # an error status announced as a stream: nothing to read
@@ -389,15 +387,3 @@ class HttpExecutor:
         if exc.step_id is None:
             exc.step_id = call.step.step_id
         return exc
-
-
-def _sent(built: BuiltRequest, exchange: Exchange) -> RequestValues:
-    """What the request carries, for the ``request`` check."""
-    return RequestValues(
-        path=built.path_values,
-        query=built.query_values,
-        header=exchange.request_headers,
-        cookie=dict(built.out.cookies),
-        body=built.body,
-        content_type=header_value(exchange.request_headers, "content-type"),
-    )

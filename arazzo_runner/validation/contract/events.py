@@ -96,28 +96,34 @@ def _instance(event: Any) -> dict[str, Any]:
     return instance
 
 
-def event_checker(schemas: EventSchemas, findings: Findings) -> Callable[[Any], bool]:
-    """The per-event hook (see the module docstring)."""
-    item, data = schemas.item, schemas.data
-    item_fast, data_fast = item.fast, data.fast if data is not None else None
-    stop_on_failure = findings.settings.level("event-schema") == "error"
-    verdicts: dict[tuple[str, str, int | None], bool] | None = (
-        {} if item_fast is not None and _data_is_any_string(item.inlined) else None
-    )
-    count = 0
+def _item_test(fast: Any, inlined: Any) -> Callable[[Any], bool]:
+    """The fast item-level test of an event; its verdict is remembered per ``event``/``id``/
+    ``retry`` when the schema sees ``data`` only as a string (False: ask the full validator)."""
+    if fast is None:
+        return lambda event: False
+    if not _data_is_any_string(inlined):
+        return lambda event: bool(fast(_instance(event)))
+    verdicts: dict[tuple[str, str, int | None], bool] = {}
 
-    def item_ok(event: Any) -> bool:
-        if item_fast is None:
-            return False
-        if verdicts is None:
-            return item_fast(_instance(event))
+    def remembered(event: Any) -> bool:
         key = (event.event, event.id, event.retry)
         known = verdicts.get(key)
         if known is None:
-            known = item_fast(_instance(event))
+            known = bool(fast(_instance(event)))
             if len(verdicts) < _CACHED_VERDICTS:
                 verdicts[key] = known
         return known
+
+    return remembered
+
+
+def event_checker(schemas: EventSchemas, findings: Findings) -> Callable[[Any], bool]:
+    """The per-event hook (see the module docstring)."""
+    item, data = schemas.item, schemas.data
+    data_fast = data.fast if data is not None else None
+    stop_on_failure = findings.settings.level("event-schema") == "error"
+    item_ok = _item_test(item.fast, item.inlined)
+    count = 0
 
     def inspect(event: Any) -> bool:
         nonlocal count
