@@ -206,3 +206,20 @@ def test_a_long_stream_is_checked_event_by_event_with_flat_memory() -> None:
     assert "event 100000" in failure.reason and failure.check == "event-schema"
     growth = samples[99_000] - samples[2_000]
     assert growth < 512 * 1024, growth  # 97 000 events (about 4 MB) went through in between
+
+
+@pytest.mark.parametrize(("bad", "passed"), [(0, True), (7, False)])
+def test_a_stream_consumed_in_the_step_is_checked_too(bad: int, passed: bool) -> None:
+    """``x-arazzo-stream``: the bad event ends the stream; the check is the reason, not the
+    ``until`` that was no longer reached."""
+    path = DATA / "contract" / "ticks-consumed.arazzo.yaml"
+    with serve(_ticks_app([])) as url:
+        result = Runner(servers={"events": url}).run(path, inputs={"count": 10, "bad": bad})
+    assert result.passed is passed, result.explain()
+    step = result.steps[0]
+    if passed:
+        assert step.events == 10 and step.outputs == {"last": 10}
+        return
+    assert step.events == 6 and step.outputs == {"last": 6}
+    [failure] = step.failures
+    assert failure.check == "event-schema" and "event 7" in failure.reason

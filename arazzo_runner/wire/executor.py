@@ -328,7 +328,7 @@ class HttpExecutor:
         finally:
             stream.close()
         exchange.response_body, exchange.events = outcome.body, outcome.events
-        if outcome.failure is not None:
+        if outcome.failure is not None and not _stopped_by_a_check(exchange):
             exchange.failure = self.redactor.redact_text(outcome.failure)
         if isinstance(outcome.error, RunTimeout) and self._expired():
             outcome.error = self._late(f"the stream (after {outcome.events} events)")
@@ -387,3 +387,9 @@ class HttpExecutor:
         if exc.step_id is None:
             exc.step_id = call.step.step_id
         return exc
+
+
+def _stopped_by_a_check(exchange: Exchange) -> bool:
+    """Did an event that failed its ``event-schema`` check end the stream? (Then that is the
+    reason, not the ``until`` the stream no longer reached.)"""
+    return any(f.check == "event-schema" and f.severity == "error" for f in exchange.findings)
