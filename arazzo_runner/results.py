@@ -39,11 +39,21 @@ class Failure:
     reason: str
     condition: str | None = None
     source: str | None = None
+    check: str | None = None  # a description check (docs/checks.md): schema, status-code, ...
+    severity: str | None = None  # a check's level: "error" or "warn"
+    pointer: str | None = None  # JSON Pointer into the checked value
+    keyword: str | None = None  # the schema keyword that failed
+    schema: str | None = None  # file:line of that keyword in the description
 
     def to_dict(self) -> dict[str, Any]:
         data = {"condition": self.condition, "reason": self.reason}
         if self.source is not None:
             data["source"] = self.source
+        if self.check is not None:
+            for key in ("check", "severity", "pointer", "keyword", "schema"):
+                value = getattr(self, key)
+                if value is not None:
+                    data[key] = value
         return data
 
 
@@ -115,6 +125,7 @@ class StepResult:
     started_ms: float | None = None  # since the run started (not in to_dict: its shape is fixed)
     waited_ms: float = 0.0  # the retry delay slept before this attempt
     notes: list[str] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # description checks at "warn"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -135,6 +146,8 @@ class StepResult:
             data["action"] = self.action
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.warnings:
+            data["warnings"] = [w.to_dict() for w in self.warnings]
         return data
 
 

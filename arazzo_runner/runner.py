@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from arazzo_runner.document import Workspace
     from arazzo_runner.streaming import StreamingRun
+    from arazzo_runner.validation.contract import CheckSettings
     from arazzo_runner.wire import HttpExecutor
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
@@ -68,7 +69,10 @@ class Runner:
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
     ``arazzo run``, saves building one per request); ``listener`` (a
-    :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends.
+    :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends;
+    ``severity`` sets the level of each
+    description check (``{"schema": "warn", "status-code": "off"}`` or ``["schema=warn"]``;
+    every check is ``error`` by default, see ``docs/checks.md``).
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class Runner:
         redactor: Redactor | None = None,
         excerpts: bool = True,
         listener: StepListener | None = None,
+        severity: Mapping[str, str] | Iterable[str] | CheckSettings | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -110,8 +115,9 @@ class Runner:
         self.redactor = redactor
         self.excerpts = excerpts
         self.listener = listener
-        self.listener = listener
-        self.listener = listener
+        from arazzo_runner.validation.contract import parse_severity
+
+        self.severity = parse_severity(severity)
 
     @property
     def max_steps(self) -> int:
@@ -231,6 +237,7 @@ class Runner:
         self, workspace: Workspace, due: float | None
     ) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
+        from arazzo_runner.validation.contract import Contract
         from arazzo_runner.wire import HttpExecutor, make_client
 
         own = None if self.transport is None else make_client(transport=self.transport)
@@ -243,6 +250,7 @@ class Runner:
             settings=self.settings,
             due=due,
             redactor=self._redactor(),
+            contract=Contract(self.severity),
         )
         return executor, own
 
@@ -282,6 +290,7 @@ class _Recorder:
                 step_id, found = next(sent, ("", None))
                 step.excerpt = found if step_id == step.step_id else None
             step.failures = [replace(f, reason=redact(f.reason)) for f in step.failures]
+            step.warnings = [replace(f, reason=redact(f.reason)) for f in step.warnings]
         if result.error is not None:
             result.error = redact(result.error)
 

@@ -10,7 +10,9 @@ runs in its own fresh process so ``ru_maxrss`` (peak RSS) is its own. Reported:
 * throughput in MB/s (best of ``--repeat``) of SSE body over HTTP, and decoding alone from
   memory (httpx-sse's private decoder classes, bench only);
 * delivery latency p50/p99 from the server's write to the consumer's hand-off;
-* peak RSS of the consumer process, and its growth over the baseline after imports.
+* peak RSS of the consumer process, and its growth over the baseline after imports;
+* the same stream with every event checked against the fal description's item schema
+  (``event-schema``, ``docs/checks.md``), and with a consumer that parses each event's JSON.
 
 The ``/bulk`` stream repeats one 1 MB block of events, so neither side ever holds the payload.
 The floor is a bare socket reader (bytes only, nothing parsed). httpx-sse runs from our venv
@@ -143,6 +145,56 @@ def iter_ours(url: str) -> Iterator[str]:
                 yield event.data
 
 
+FAL_OPENAPI = os.path.join(os.path.dirname(__file__), "..", "openapi", "fal-model-apis-openapi.yml")
+
+
+def fal_event_hook() -> Callable[[Any], bool]:
+    """The ``event-schema`` check of fal's ``streamRequest`` (its ``x-itemSchema``), as a run
+    builds it; a finding is an error here (the bench's events are all valid)."""
+    from pathlib import Path
+
+    from arazzo_runner.document import load_file
+    from arazzo_runner.document.openapi import load_openapi
+    from arazzo_runner.validation.contract import Contract
+
+    path = Path(FAL_OPENAPI).resolve()
+    index, _ = load_openapi(load_file(path), path.as_uri(), lambda url: load_file(path))
+    operation = index.by_id("streamRequest")
+    checks = Contract().operation(index, operation) if operation is not None else None
+    found: list[Any] = []
+    hook = checks.event_hook(200, "text/event-stream", found) if checks is not None else None
+    if hook is None:
+        raise RuntimeError("the fal description has no item schema for streamRequest")
+
+    def checked(event: Any) -> bool:
+        if not hook(event):
+            raise RuntimeError(f"an event failed its check: {found[-1].reason}")
+        return True
+
+    return checked
+
+
+def iter_ours_checked(url: str) -> Iterator[str]:
+    """EventStream with every event checked against fal's item schema (``event-schema``)."""
+    import httpx
+
+    from arazzo_runner.streaming.event_stream import EventStream
+
+    hook = fal_event_hook()
+    with httpx.Client(timeout=30) as client:
+        response = client.send(client.build_request("GET", url), stream=True)
+        with EventStream(response, idle_timeout=30, inspect=hook) as stream:
+            for event in stream:
+                yield event.data
+
+
+def iter_ours_parsed(url: str) -> Iterator[str]:
+    """EventStream whose consumer parses each event's JSON (what a fal client does anyway)."""
+    for data in iter_ours(url):
+        json.loads(data)
+        yield data
+
+
 def iter_httpx_sse(url: str) -> Iterator[str]:
     import httpx
     from httpx_sse import connect_sse
@@ -181,6 +233,19 @@ def decode_ours(block: bytes, repeats: int) -> int:
     return n + len(decoder.close())
 
 
+def decode_ours_checked(block: bytes, repeats: int) -> int:
+    from arazzo_runner.streaming.sse import SSEDecoder
+
+    hook = fal_event_hook()
+    decoder = SSEDecoder()
+    n = 0
+    for _ in range(repeats):
+        for start in range(0, len(block), CHUNK):
+            for event in decoder.feed(block[start : start + CHUNK]):
+                n += hook(event)
+    return n + len(decoder.close())
+
+
 def decode_httpx_sse(block: bytes, repeats: int) -> int:
     from httpx_sse._decoders import SSEDecoder, SSELineDecoder  # private API, bench only
 
@@ -198,11 +263,15 @@ def decode_httpx_sse(block: bytes, repeats: int) -> int:
 CONSUMERS: dict[str, tuple[Callable[[str], Iterator[str]], Callable[[bytes, int], int] | None]] = {
     "floor: bare socket": (iter_socket, None),
     "arazzo_runner EventStream": (iter_ours, decode_ours),
+    "EventStream, every event checked (event-schema)": (iter_ours_checked, decode_ours_checked),
+    "EventStream, consumer parses each event's JSON": (iter_ours_parsed, None),
     "httpx-sse": (iter_httpx_sse, decode_httpx_sse),
 }
 IMPORTS = {
     "floor: bare socket": [],
     "arazzo_runner EventStream": ["httpx", "arazzo_runner.streaming.event_stream"],
+    "EventStream, every event checked (event-schema)": ["httpx", "arazzo_runner"],
+    "EventStream, consumer parses each event's JSON": ["httpx", "arazzo_runner"],
     "httpx-sse": ["httpx", "httpx_sse"],
 }
 
@@ -361,6 +430,20 @@ def _table(rows: list[tuple[str, dict[str, Any] | str]], expected_events: int) -
             f"- EventStream peak RSS: **{ours['rss_mib']:.0f} MiB**, growth while streaming "
             f"{ours['rss_growth_mib']:.1f} MiB (target under 60 MB and flat)"
         )
+    checked = found.get("EventStream, every event checked (event-schema)")
+    parsed = found.get("EventStream, consumer parses each event's JSON")
+    if ours and checked:
+        kept = checked["http_mb_s"] / ours["http_mb_s"]
+        line = (
+            f"- every event checked against fal's item schema: HTTP {checked['http_mb_s']:.0f}"
+            f" MB/s, **{kept:.2f}x** the unchecked stream (target at least 0.75x)"
+        )
+        if parsed:
+            line += (
+                f"; {checked['http_mb_s'] / parsed['http_mb_s']:.2f}x a consumer that only"
+                " parses each event's JSON"
+            )
+        print(line)
 
 
 if __name__ == "__main__":

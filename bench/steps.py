@@ -14,6 +14,10 @@ interpreter (``bench/jentic_driver.py``).
 
 per-step overhead = slope of (runner time - httpx loop time) over N
 
+``Runner.run`` checks every request and response against the description (``docs/checks.md``,
+the default); the same runner with ``severity={"all": "off"}`` runs alongside, so the cost of
+the checks is the difference of the two overheads (target: at most 15 % more).
+
 Peak RSS is measured in fresh processes after a warm-up run (``VmHWM``).
 """
 
@@ -149,10 +153,11 @@ def serving() -> Iterator[str]:
 # -- the two clients -----------------------------------------------------------------------
 
 
-def make_runner(base: str, n: int) -> Any:
+def make_runner(base: str, n: int, *, checks: bool = True) -> Any:
     from arazzo_runner.runner import Runner
 
-    return Runner(servers={SOURCE: base}, max_steps=n + 10)
+    severity = None if checks else {"all": "off"}
+    return Runner(servers={SOURCE: base}, max_steps=n + 10, severity=severity)
 
 
 def runner_once(runner: Any, workspace: Any) -> Any:
@@ -173,6 +178,7 @@ def measure(base: str, directory: Path, n: int) -> dict[str, Any]:
     """Median times for one N; the three clients alternate so drift hits them all alike."""
     runs = runs_for(n)
     runner = make_runner(base, n)
+    unchecked = make_runner(base, n, checks=False)
     path = str(write_documents(directory, n))
     load = time_calls("load", lambda: runner.load(path), 3)
     workspace = runner.load(path)
@@ -180,6 +186,7 @@ def measure(base: str, directory: Path, n: int) -> dict[str, Any]:
         "socket": lambda: socket_loop(base, n),
         "loop": lambda: httpx_loop(base, n),
         "runner": lambda: runner_once(runner, workspace),
+        "unchecked": lambda: runner_once(unchecked, workspace),
     }
     times: dict[str, list[float]] = {name: [] for name in clients}
     for work in clients.values():
@@ -243,6 +250,35 @@ def marginal(rows: list[dict[str, Any]], i: int, name: str) -> str:
     return f"{(high[name].median - low[name].median) / (high['n'] - low['n']) * 1e6:.0f} us"
 
 
+def check_cost(directory: Path) -> float:
+    """Seconds the description checks take for one step of this workflow, measured on their own
+    (the request check of ``GET /items/{id}``, then its 200 JSON response), best of 5: a figure
+    the loopback's noise does not blur, unlike a difference of two whole-run slopes."""
+    import timeit
+
+    from arazzo_runner.validation.contract import Contract, RequestValues
+
+    workspace = make_runner("http://127.0.0.1:9", 1).load(str(write_documents(directory, 1)))
+    assert workspace.root is not None
+    [source] = workspace.sources(workspace.root).values()
+    operation = source.openapi.by_id("getItem")
+    contract = Contract()
+    sent = RequestValues(path={"id": 7}, header={"accept": "application/json"})
+    headers = {"content-type": "application/json", "content-length": "20"}
+    body = {"id": 7, "ok": True}
+
+    def one_step() -> None:
+        checks = contract.operation(source.openapi, operation)
+        assert checks is not None
+        findings: list[Any] = []
+        checks.request(sent, findings)
+        checks.response(200, headers, "application/json", body, findings)
+        assert not findings
+
+    one_step()
+    return min(timeit.repeat(one_step, number=20_000, repeat=5)) / 20_000
+
+
 def overheads(rows: list[dict[str, Any]], peer: bool) -> list[str]:
     """Per-step overhead over the httpx loop, from the smallest to the largest N."""
     if len(rows) < 2:
@@ -254,11 +290,21 @@ def overheads(rows: list[dict[str, Any]], peer: bool) -> list[str]:
         return float(high[name].median - low[name].median) / steps
 
     ours = slope("runner") - slope("loop")
+    bare = slope("unchecked") - slope("loop")
     lines = [
         f"- per-step overhead over the httpx loop, slope {low['n']} to {high['n']} steps: Runner "
         f"{ours * 1e6:.0f} us; Runner per step / loop per step **"
-        f"{slope('runner') / slope('loop'):.2f}x** (target at most 1.5x)"
+        f"{slope('runner') / slope('loop'):.2f}x** (target at most 1.5x)",
+        f"- with the description checks off (`severity={{'all': 'off'}}`): {bare * 1e6:.0f} us"
+        " over the loop per step",
     ]
+    cost = rows[0].get("check_cost")
+    if cost is not None:
+        lines.append(
+            f"- the description checks of one step (request, status, media type, body schema),"
+            f" timed on their own: **{cost * 1e6:.1f} us**, {cost / max(bare, 1e-9) * 100:.0f} %"
+            f" of the overhead with them off (target at most 15 %)"
+        )
     if peer:
         theirs = slope("jentic") - slope("loop")
         lines.append(
@@ -270,11 +316,11 @@ def overheads(rows: list[dict[str, Any]], peer: bool) -> list[str]:
 
 def report(rows: list[dict[str, Any]], rss_rows: dict[str, Any], rss_steps: int) -> list[str]:
     peer = all("jentic" in row for row in rows)
-    names = ["socket", "loop", "runner", *(["jentic"] if peer else [])]
+    names = ["socket", "loop", "runner", "unchecked", *(["jentic"] if peer else [])]
     lines = [
-        "| N | runs | socket floor | httpx loop | Runner.run |"
+        "| N | runs | socket floor | httpx loop | Runner.run | checks off |"
         + (" Jentic in process |" if peer else "")
-        + " Runner / httpx | per extra step: socket | httpx | Runner |"
+        + " Runner / httpx | per extra step: socket | httpx | Runner | checks off |"
         + (" Jentic |" if peer else "")
         + " load + validate |",
         "|" + "---:|" * (6 + 2 * len(names) - 2),
@@ -344,6 +390,8 @@ def drive(sizes: list[int], rss_steps: int, peers: bool) -> None:
     )
     with serving() as base, tempfile.TemporaryDirectory() as tmp:
         rows = [measure(base, Path(tmp), n) for n in sizes]
+        (Path(tmp) / "check-cost").mkdir()
+        rows[0]["check_cost"] = check_cost(Path(tmp) / "check-cost")
         for row in rows if isinstance(python, Path) else []:
             timing = jentic(base, Path(tmp), row["n"], python)
             if isinstance(timing, str):

@@ -352,3 +352,41 @@ def test_works_under_xdist(project: pytest.Pytester, petstore: str) -> None:
         ["*2 workers*", "*criterion: $statusCode == 200*", '*"password": "***"*']
     )
     assert SECRET_KEY not in result.stdout.str()
+
+
+STRICT = """\
+arazzo: 1.0.1
+info: {title: strict, version: 1.0.0}
+sourceDescriptions:
+  - {name: petstore, url: ../openapi/petstore.openapi.yaml, type: openapi}
+workflows:
+  - workflowId: numeric-username
+    steps:
+      - stepId: login
+        operationId: loginUser
+        requestBody:
+          contentType: application/json
+          payload: {username: 5, password: wonderland}
+        successCriteria:
+          - condition: $statusCode == 200
+"""
+
+
+def test_severity_options_reach_the_runs(project: pytest.Pytester, petstore: str) -> None:
+    """A username sent as a number breaks the request body's schema: the description check
+    stops it; with ``--arazzo-severity request=off`` it is sent (and the server refuses it)."""
+    (project.path / "workflows" / "strict.arazzo.yaml").write_text(STRICT, encoding="utf-8")
+    checked = project.runpytest(*server_args(petstore), "-k", "numeric")
+    checked.assert_outcomes(failed=1)
+    checked.stdout.fnmatch_lines(["*request: the request body at /username: 5 is not of type*"])
+    off = ["--arazzo-severity", "request=off"]
+    sent = project.runpytest(*server_args(petstore), *off, "-k", "numeric")
+    sent.assert_outcomes(failed=1)
+    assert "request: the request body" not in sent.stdout.str()
+    sent.stdout.fnmatch_lines(["*HTTP 401*"])
+
+
+def test_a_bad_severity_is_a_usage_error(project: pytest.Pytester) -> None:
+    result = project.runpytest("--arazzo-severity", "schema=loud")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*schema=loud: the level must be one of error, warn, off*"])

@@ -45,7 +45,9 @@ def flow() -> Iterator[str]:
 
 @pytest.fixture()
 def fal() -> Iterator[tuple[Starlette, str]]:
-    app = make_fal_app("finite", events=[{"data": {"n": n, "partial": n < 4}} for n in range(5)])
+    app = make_fal_app(
+        "finite", events=[{"data": {"n": n, "output": "x" * n, "partial": n < 4}} for n in range(5)]
+    )
     with serve(app) as url:
         yield app, url
 

@@ -181,6 +181,13 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     metavar="SCHEME=VALUE",
     help="A credential for an OpenAPI security scheme.",
 )
+@click.option(
+    "--severity",
+    "severity_pairs",
+    multiple=True,
+    metavar="CHECK=LEVEL",
+    help="Level of a description check: error, warn or off (e.g. schema=warn, all=off).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @click.option("--stream", is_flag=True, help="Print SSE events as they arrive.")
 @click.option(
@@ -220,6 +227,7 @@ def command(
     inputs_path: str | None,
     server_pairs: tuple[str, ...],
     auth_pairs: tuple[str, ...],
+    severity_pairs: tuple[str, ...],
     as_json: bool,
     stream: bool,
     until: str | None,
@@ -266,6 +274,7 @@ def command(
         redactor=redactor,
         excerpts=reports.html_path is not None,  # only the HTML report shows them
         listener=progress,
+        severity=severity_pairs,
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor

@@ -226,12 +226,16 @@ class Engine:
             result.attempts, result.waited_ms = attempts, waited * 1000
             try:
                 if result.status == "passed":
+                    seen = len(exchange.findings) if exchange is not None else 0
                     problem = self._hand_over_stream(step, exchange)
-                    if problem is None:
+                    if exchange is not None:
+                        _apply_findings(result, exchange.findings[seen:])
+                    if problem is None and result.status == "passed":
                         action = self._choose(scope, step, ctx, success=True, used=used)
                         return result, action
                     result.status = "failed"
-                    result.failures.append(Failure(problem, source="stream"))
+                    if problem is not None:
+                        result.failures.append(Failure(problem, source="stream"))
                 action = self._choose(scope, step, ctx, success=False, used=used)
             finally:
                 if exchange is not None:
@@ -258,6 +262,8 @@ class Engine:
             run.cause = _cause(exchange)
         if result.status == "passed":
             self._judge(scope, step, ctx, exchange, result)
+        if exchange is not None and exchange.findings and exchange.status_code is not None:
+            _apply_findings(result, exchange.findings)  # after the criteria: theirs come first
         if result.status != "error":  # a failed step's outputs still read its response
             result.outputs = scope.evaluate_step_outputs(self.compiler, step, ctx, result)
         result.duration_ms = (self.clock() - started) * 1000
@@ -283,6 +289,8 @@ class Engine:
         elif exchange.failure is not None:
             result.status = "failed"
             result.failures.append(Failure(exchange.failure))
+        if exchange.findings and exchange.status_code is None:
+            _apply_findings(result, exchange.findings)  # a request the checks did not send
         return scope.response_context(ctx, exchange), exchange
 
     def _call_workflow(
@@ -403,6 +411,17 @@ class Engine:
             )
         if run.deadline is not None and self.clock() > run.deadline:
             raise _Stop(f"run deadline of {self.limits.timeout:g}s passed", "timeout")
+
+
+def _apply_findings(result: StepResult, findings: list[Failure]) -> None:
+    """The description checks' findings: an ``error`` fails the step, a ``warn`` is kept."""
+    for finding in findings:
+        if finding.severity == "error":
+            if result.status == "passed":
+                result.status = "failed"
+            result.failures.append(finding)
+        else:
+            result.warnings.append(finding)
 
 
 def _cause(exchange: Exchange | None) -> str | None:

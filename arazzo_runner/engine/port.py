@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
-from arazzo_runner.results import StepResult
+from arazzo_runner.results import Failure, StepResult
 
 __all__ = [
     "Exchange",
@@ -63,6 +63,10 @@ class Exchange:
     may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it.
     ``notes`` says what the request left out (``omitted: q ($inputs.filter not set)``).
+    ``findings`` are what the description checks found (``validation.contract``): each a
+    :class:`~arazzo_runner.results.Failure` with its ``check`` and ``severity``; an ``error`` one
+    fails the step, a ``warn`` one is reported. A stream's event checks add to it while the
+    stream is read.
     """
 
     method: str
@@ -82,6 +86,7 @@ class Exchange:
     problem: str | None = None
     closer: Callable[[], None] | None = None
     notes: list[str] = field(default_factory=list)
+    findings: list[Failure] = field(default_factory=list)
 
     def close(self) -> None:
         closer, self.closer = self.closer, None

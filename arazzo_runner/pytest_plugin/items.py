@@ -47,7 +47,12 @@ def is_arazzo_file(path: Path) -> bool:
 
 
 def runner_for(settings: Settings) -> Runner:
-    return Runner(servers=settings.servers, auth=settings.auth, timeout=settings.timeout)
+    return Runner(
+        servers=settings.servers,
+        auth=settings.auth,
+        timeout=settings.timeout,
+        severity=settings.severity,
+    )
 
 
 def _shown(file: str) -> str:

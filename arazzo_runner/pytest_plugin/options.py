@@ -56,6 +56,13 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="overall deadline of each collected workflow run",
     )
+    group.addoption(
+        "--arazzo-severity",
+        action="append",
+        default=[],
+        metavar="CHECK=LEVEL",
+        help="level of a description check: error, warn or off (repeatable; e.g. schema=warn)",
+    )
     parser.addini(
         "arazzo_files",
         type="linelist",
@@ -65,6 +72,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("arazzo_servers", type="linelist", default=[], help="SOURCE=URL lines")
     parser.addini("arazzo_inputs", type="linelist", default=[], help="[WORKFLOW.]NAME=VALUE lines")
     parser.addini("arazzo_timeout", default="", help="overall deadline of each workflow run (s)")
+    parser.addini("arazzo_severity", type="linelist", default=[], help="CHECK=LEVEL lines")
 
 
 def _pairs(lines: Iterable[str], what: str, example: str) -> list[tuple[str, str]]:
@@ -85,6 +93,7 @@ class Settings:
     auth: Mapping[str, str] = field(default_factory=dict)
     inputs: tuple[tuple[tuple[str, Any], ...], ...] = ()  # layers: ini, then command line
     timeout: float | None = None
+    severity: tuple[str, ...] = ()  # CHECK=LEVEL: ini lines, then the options (later wins)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -106,7 +115,9 @@ class Settings:
                 timeout = float(config.getini("arazzo_timeout"))
             except ValueError:
                 raise pytest.UsageError("arazzo_timeout must be a number of seconds") from None
-        return cls(tuple(config.getini("arazzo_files")), servers, auth, layers, timeout)
+        severity = (*config.getini("arazzo_severity"), *config.getoption("arazzo_severity"))
+        _check_severity(severity)
+        return cls(tuple(config.getini("arazzo_files")), servers, auth, layers, timeout, severity)
 
     def inputs_for(
         self, workflow_id: str, schema: Any, workflow_ids: Iterable[str], base: Mapping[str, Any]
@@ -129,6 +140,17 @@ class Settings:
                     values[key] = value
             values.update(specific)
         return values
+
+
+def _check_severity(pairs: Iterable[str]) -> None:
+    """Bad ``CHECK=LEVEL`` settings stop the session with one line naming the setting."""
+    from arazzo_runner.validation.contract import parse_severity
+
+    try:
+        parse_severity(pairs, option="--arazzo-severity/arazzo_severity")
+    except InputError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        raise pytest.UsageError(f"{exc.message}{hint}") from None
 
 
 SETTINGS = pytest.StashKey[Settings]()

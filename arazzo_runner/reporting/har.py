@@ -6,7 +6,9 @@ response the status and headers, and it wraps the response's byte stream so the 
 recorded *as it is read*, piece by piece with the time each piece arrived. So a
 ``text/event-stream`` body holds exactly the events the run received (also listed, decoded,
 with their arrival times, in the entry's ``_events``), and a stream the run stopped reading is
-recorded up to where it stopped. Each body keeps at most ``max_body_bytes`` and the whole
+recorded up to where it stopped. What the description checks found about an exchange
+(``docs/checks.md``) is in its entry's ``_checks``: check, severity, pointer, keyword,
+schema (file:line) and the message. Each body keeps at most ``max_body_bytes`` and the whole
 recording at most ``max_total_bytes`` of response bodies (the rest is counted, not kept;
 ``content.comment`` says so), so a long run's memory stays bounded. A request that got no
 response is an entry with status 0 and ``_error``.
@@ -42,6 +44,7 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_TOTAL_BYTES", "HarRecorder", "
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024
+_CHECKS = "arazzo.checks"  # where the executor leaves the description checks' findings
 
 
 @dataclass
@@ -66,6 +69,7 @@ class _Entry:
     total: int = 0
     ended: bool = False  # the body was read to its end
     error: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)  # the response's (checks land late)
 
     def take(self, data: bytes, now: float, room: int) -> int:
         """Count ``data``, keep at most ``room`` bytes of it; return how many were kept."""
@@ -165,6 +169,7 @@ class HarRecorder:
         entry.status, entry.reason = response.status_code, response.reason_phrase
         entry.http_version = response.http_version
         entry.response_headers = list(response.headers.multi_items())
+        entry.extensions = response.extensions
         if isinstance(response.stream, httpx.SyncByteStream):
             response.stream = _Tee(response.stream, entry, self)
 
@@ -263,10 +268,24 @@ def _entry(entry: _Entry, redactor: Redactor, limit: int) -> dict[str, Any]:
         complete = entry.ended and entry.kept >= entry.total
         data["_events"] = events(pieces or [], complete=complete, redactor=redactor)
         data["_eventsComplete"] = complete
+    checks = entry.extensions.get(_CHECKS)
+    if checks:
+        data["_checks"] = [_check(finding, redactor) for finding in checks]
     if entry.t_headers is None:
         data["_error"] = "no response was received"
     elif entry.error is not None:
         data["_error"] = entry.error
+    return data
+
+
+def _check(finding: Any, redactor: Redactor) -> dict[str, Any]:
+    """One description check's finding (a ``results.Failure``) as the entry's ``_checks`` item."""
+    data = {
+        key: getattr(finding, key)
+        for key in ("check", "severity", "pointer", "keyword", "schema")
+        if getattr(finding, key, None) is not None
+    }
+    data["message"] = redactor.redact_text(finding.reason)
     return data
 
 

@@ -19,7 +19,8 @@ _COLUMNS = ("workflow", "status", "steps", "duration", "file")
 
 def step_lines(step: StepResult) -> list[str]:
     """``  ok   wf/step 200 x2 1.5 ms (3 events)``, one ``- reason`` line per failure and one
-    ``. omitted: q ($inputs.filter not set)`` line per value the request left out."""
+    ``. omitted: q ($inputs.filter not set)`` line per value the request left out., and one
+    ``! warning:`` line per description check at the ``warn`` level."""
     mark = "ok  " if step.status == "passed" else "FAIL"
     code = "" if step.status_code is None else f" {step.status_code}"
     extra = f" ({step.events} events)" if step.events is not None else ""
@@ -30,6 +31,7 @@ def step_lines(step: StepResult) -> list[str]:
         f"       - {f.condition + ': ' if f.condition else ''}{f.reason}" for f in step.failures
     )
     lines.extend(f"       . {note}" for note in step.notes)  # what the request left out
+    lines.extend(f"       ! warning: {w.reason}" for w in step.warnings)
     return lines
 
 

@@ -22,6 +22,10 @@ as its blank line arrives and a bound fires on time, without polling. httpcore r
 
 While a stream is being iterated these bounds replace the client's ``read`` timeout.
 
+``inspect`` (optional) is called with each event before it is delivered; when it returns
+False the stream is closed and ends there, without that event (the description checks use it
+to stop a stream at the first event that breaks its schema).
+
 Errors: a bound raises :class:`~arazzo_runner.errors.RunTimeout` naming it and its value; a
 broken connection raises :class:`~arazzo_runner.errors.StreamError`; a response that is not a
 2xx ``text/event-stream`` raises :class:`NotAnEventStream` before any of its body is parsed.
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -104,6 +108,7 @@ class _StreamState:
         deadline: float | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         check: bool = True,
+        inspect: Callable[[ServerSentEvent], bool] | None = None,
     ) -> None:
         if not isinstance(response.stream, self._stream_type):
             kind = "an async" if self._stream_type is httpx.AsyncByteStream else "a sync"
@@ -112,6 +117,7 @@ class _StreamState:
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._bounds = Bounds(first_byte_timeout, idle_timeout, deadline)
         self._check = check
+        self._inspect = inspect
         self._pending: deque[ServerSentEvent] = deque()
         self._events_received = 0
         self._last_event: ServerSentEvent | None = None
@@ -209,9 +215,13 @@ class EventStream(_StreamState):
         resumes where the last one stopped, and ``next(stream)`` may be mixed in.
         """
         pending = self._pending
+        inspect = self._inspect
         while True:
             while pending:
                 event = pending.popleft()
+                if inspect is not None and not inspect(event):
+                    self.close()
+                    return
                 self._events_received += 1
                 self._last_event = event
                 yield event
@@ -225,6 +235,9 @@ class EventStream(_StreamState):
         if not pending:
             self._refill()
         event = pending.popleft()  # _deliver, inlined: this runs once per event
+        if self._inspect is not None and not self._inspect(event):
+            self.close()
+            raise StopIteration
         self._events_received += 1
         self._last_event = event
         return event
@@ -372,6 +385,9 @@ class AsyncEventStream(_StreamState):
                 raise
             if self._done:
                 await self._release()
+        if self._inspect is not None and not self._inspect(self._pending[0]):
+            await self.aclose()
+            raise StopAsyncIteration
         return self._deliver()
 
     async def aclose(self) -> None:

@@ -48,7 +48,9 @@ from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
 from arazzo_runner.settings import DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, RunSettings
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
+from arazzo_runner.validation.contract import Contract, OperationContract
 from arazzo_runner.wire.auth import Authenticator, Credentials
+from arazzo_runner.wire.checks import check_stream, sent_values
 from arazzo_runner.wire.client import Timeouts, make_client
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
@@ -100,12 +102,15 @@ class HttpExecutor:
         env: Mapping[str, str] | None = None,
         settings: RunSettings | None = None,
         due: float | None = None,
+        contract: Contract | None = None,
     ) -> None:
         """``auth``/``env`` build the credentials when ``credentials`` is not given (the
         environment is only read when passed). ``settings`` gives the stream bounds (unless
         ``stream_policy`` is given) and the run's overall deadline, which bounds every request,
         body and stream that follows: ``due`` on the ``time.monotonic`` clock when the caller
-        fixed it (the runner does, for the engine too), else ``settings.timeout`` from now."""
+        fixed it (the runner does, for the engine too), else ``settings.timeout`` from now.
+        ``contract`` checks each request, response and event against the description
+        (``validation.contract``; None checks nothing)."""
         settings = settings or RunSettings()
         self.workspace = workspace
         self.deadline = settings.timeout
@@ -121,6 +126,7 @@ class HttpExecutor:
         self.client = client or make_client(self.timeouts)
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._targets = Targets(workspace)
+        self.contract = contract
 
     def close(self) -> None:
         """Close the client (when this executor created it)."""
@@ -156,6 +162,13 @@ class HttpExecutor:
         except ArazzoError as exc:
             exchange.error = self._redacted(exc, call)
             return exchange
+        checks = None
+        if self.contract is not None:
+            checks = self.contract.operation(source.openapi, operation)
+            if checks is not None and not checks.request(
+                sent_values(built, exchange), exchange.findings
+            ):
+                return exchange  # the description forbids it: not sent
         try:
             self._bound(request)
             response = self._send(request)
@@ -169,7 +182,7 @@ class HttpExecutor:
             resent = request.method in _IDEMPOTENT and isinstance(exc, _DROPPED)
             exchange.error = self._redacted(transport_error(exc, request, resent=resent), call)
             return exchange
-        self._receive(call, operation, spec, response, exchange)
+        self._receive(call, operation, spec, response, exchange, checks)
         return exchange
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -208,23 +221,31 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        checks: OperationContract | None = None,
     ) -> None:
-        exchange.status_code = response.status_code
+        exchange.status_code = status = response.status_code
         exchange.response_headers = headers = headers_dict(response.headers.multi_items())
         exchange.retry_after = parse_retry_after(header_value(headers, "retry-after"))
         content_type = header_value(headers, "content-type") or ""
         is_stream = media_type(content_type) == EVENT_STREAM
         success = response.is_success
-        if is_stream and success:
-            self._stream(call, spec, response, exchange)
-            return
+        if checks is not None:
+            response.extensions["arazzo.checks"] = exchange.findings  # the HAR reads them
         if is_stream:
-            response.close()  # an error status announced as a stream: nothing to read safely
+            hook = check_stream(checks, status, headers, content_type, exchange)
+            if success:
+                self._stream(call, spec, response, exchange, hook)
+            else:
+                response.close()  # an error status announced as a stream: nothing to read
             return
         raw = self._read(call, response, exchange)
         if raw is None:
             return
         exchange.response_body = decode_body(raw, content_type)
+        if checks is not None:
+            checks.response(
+                status, headers, content_type, exchange.response_body, exchange.findings
+            )
         if not success:
             described = describe_error_response(
                 response.status_code, exchange.response_headers, exchange.response_body
@@ -258,6 +279,7 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        inspect: Any = None,
     ) -> None:
         policy = self.stream_policy
         remaining = self._remaining()
@@ -271,6 +293,7 @@ class HttpExecutor:
             idle_timeout=policy.idle_timeout,
             deadline=deadline,
             max_event_bytes=policy.max_event_bytes,
+            inspect=inspect,
         )
         if spec is None:
             exchange.stream, exchange.closer = stream, stream.close
@@ -286,7 +309,7 @@ class HttpExecutor:
         finally:
             stream.close()
         exchange.response_body, exchange.events = outcome.body, outcome.events
-        if outcome.failure is not None:
+        if outcome.failure is not None and not _stopped_by_a_check(exchange):
             exchange.failure = self.redactor.redact_text(outcome.failure)
         if isinstance(outcome.error, RunTimeout) and self._expired():
             outcome.error = self._late(f"the stream (after {outcome.events} events)")
@@ -345,3 +368,9 @@ class HttpExecutor:
         if exc.step_id is None:
             exc.step_id = call.step.step_id
         return exc
+
+
+def _stopped_by_a_check(exchange: Exchange) -> bool:
+    """Did an event that failed its ``event-schema`` check end the stream? (Then that is the
+    reason, not the ``until`` the stream no longer reached.)"""
+    return any(f.check == "event-schema" and f.severity == "error" for f in exchange.findings)

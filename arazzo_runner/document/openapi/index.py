@@ -31,13 +31,15 @@ __all__ = [
 ]
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
+from arazzo_runner.document.location import Location
 from arazzo_runner.document.openapi.build import IndexBuilder
+from arazzo_runner.document.openapi.locate import locate_schema, value_at
 from arazzo_runner.document.openapi.model import (
     MediaTypeSpec,
     Operation,
@@ -77,6 +79,7 @@ class OpenAPIIndex:
         self._inliner = inliner
         self._schema_bases = dict(schema_bases or {})
         self._resolved: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
+        self._registry: Any = None
         self._by_id: dict[str, Operation] = {}
         self._by_path: dict[tuple[str, str], Operation] = {}
         self._by_tokens: dict[tuple[str, ...], Operation | list[Operation]] = {}
@@ -139,6 +142,41 @@ class OpenAPIIndex:
             result = result if isinstance(result, dict) else self.resolve_schema(result)
             cached = self._resolved[key] = (schema, result)
         return cached[1]
+
+    # -- for the description checks (validation.contract) ------------------------------------
+
+    def schema_base(self, schema: Any) -> str:
+        """The URL of the document ``schema`` was read from (relative references start there)."""
+        return self._schema_bases.get(id(schema), self.url)
+
+    def locate_schema(self, tokens: Sequence[str | int]) -> Location | None:
+        """Where the value at ``tokens`` from the root document is written, following ``$ref``
+        at every step (so an inlined schema's error path names the keyword's file:line)."""
+        if self._inliner is None:
+            return None
+        return locate_schema(
+            self._inliner.resolver, self.url, tokens, siblings=self._inliner.siblings
+        )
+
+    def schema_registry(self) -> Any:
+        """A ``referencing`` registry of every loaded document (made once, on first use), for
+        validators that resolve references themselves (discriminator mappings)."""
+        if self._registry is None:
+            from referencing import Registry
+            from referencing.jsonschema import DRAFT4, DRAFT202012
+
+            spec = DRAFT4 if self.version.startswith("3.0") else DRAFT202012
+            documents = self._inliner.resolver.documents if self._inliner is not None else {}
+            self._registry = Registry().with_resources(
+                (url, spec.create_resource(doc.data)) for url, doc in documents.items()
+            )
+        return self._registry
+
+    def value_at(self, tokens: Sequence[str | int]) -> Any:
+        """The value at ``tokens`` from the root document, following ``$ref`` on the way."""
+        if self._inliner is None:
+            return None
+        return value_at(self._inliner.resolver, self.url, tokens, siblings=self._inliner.siblings)
 
 
 def _version(located: LocatedDocument) -> tuple[str | None, str]:
