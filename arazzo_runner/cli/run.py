@@ -181,6 +181,15 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
 @click.option("--report-json", metavar="PATH", help="Write the --json result to PATH.")
 @click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report to PATH.")
 @click.option("--har", metavar="PATH", help="Write every HTTP exchange (HAR 1.2) to PATH.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run up to N workflows at once (a run of many; dependsOn still waits).",
+)
 def command(
     paths: tuple[str, ...],
     workflow_id: str | None,
@@ -198,6 +207,7 @@ def command(
     idle_timeout: float,
     offline: bool,
     mock: bool,
+    jobs: int,
     **report_paths: str | None,
 ) -> int:
     """Run a workflow of PATH, or (--all, a folder, several files) every workflow.
@@ -213,6 +223,10 @@ def command(
     query_expression = compile_option(query, "--query")
     stream = stream or until_expression is not None
     many = _many_wanted(paths, run_all, workflow_id)
+    if jobs != 1:
+        from arazzo_runner.cli.parallel import check_jobs
+
+        check_jobs(jobs, stream=stream, har=report_paths.get("har"))
     inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = _pairs(auth_pairs, "--auth")
     redactor = cli_redactor(auth, os.environ)
@@ -232,7 +246,7 @@ def command(
         excerpts=False,  # nothing this command prints or writes shows them
     )
     session = _Session(
-        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
+        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor, jobs
     )
     try:
         if many:
@@ -265,6 +279,7 @@ class _Session:
     query: Any  # compiled JMESPath, or None
     streamed: bool
     redactor: Redactor
+    jobs: int = 1
 
     def interrupted(self) -> int:
         count = self.printer.count
@@ -389,15 +404,28 @@ def _run_many(session: _Session, paths: Sequence[str]) -> int:
 
     reports = session.reports
     try:
-        run_many(
-            session.runner,
-            files,
-            session.inputs,
-            mock=session.mock,
-            begin=reports.begin,
-            progress=progress,
-            done=done,
-        )
+        if session.jobs > 1:
+            from arazzo_runner.cli.parallel import run_parallel
+
+            run_parallel(
+                session.runner,
+                files,
+                session.inputs,
+                mock=session.mock,
+                jobs=session.jobs,
+                progress=progress,
+                done=done,
+            )
+        else:
+            run_many(
+                session.runner,
+                files,
+                session.inputs,
+                mock=session.mock,
+                begin=reports.begin,
+                progress=progress,
+                done=done,
+            )
     except KeyboardInterrupt:
         reports.write(done, many=True)
         return session.interrupted()
