@@ -218,6 +218,8 @@ class Engine:
             finally:
                 if exchange is not None:
                     exchange.close()
+                    if exchange.figures is not None:  # an event stream: how it arrived
+                        result.stream = exchange.figures()
             if action is None or action.type != "retry":
                 return result, action
             self._before_retry(scope, action, exchange, run, depth)

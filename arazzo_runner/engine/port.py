@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.results import StreamFigures
 
 __all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
 
@@ -42,7 +43,8 @@ class Exchange:
     ``detail``, fal's error type and request id, or "HTML error page from a proxy"); the engine
     adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
     may hand to a consumer;
-    ``close()`` releases the connection and must be called once the step is done with it.
+    ``close()`` releases the connection and must be called once the step is done with it;
+    ``figures()`` (set for an event stream) tells how it arrived, once the step is done with it.
     """
 
     method: str
@@ -61,6 +63,7 @@ class Exchange:
     failure: str | None = None
     problem: str | None = None
     closer: Callable[[], None] | None = None
+    figures: Callable[[], StreamFigures] | None = None
 
     def close(self) -> None:
         closer, self.closer = self.closer, None

@@ -179,6 +179,7 @@ class HttpExecutor:
             return exchange
         try:
             self._bound(request)
+            sent = time.monotonic()
             response = self._send(request)
         except RunTimeout as exc:
             exchange.error = self._redacted(exc, call)
@@ -190,7 +191,7 @@ class HttpExecutor:
             resent = request.method in _IDEMPOTENT and isinstance(exc, _DROPPED)
             exchange.error = self._redacted(transport_error(exc, request, resent=resent), call)
             return exchange
-        self._receive(call, operation, spec, response, exchange)
+        self._receive(call, operation, spec, response, exchange, sent)
         return exchange
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -228,6 +229,7 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        sent: float,
     ) -> None:
         exchange.status_code = response.status_code
         exchange.response_headers = headers = headers_dict(response.headers.multi_items())
@@ -236,7 +238,7 @@ class HttpExecutor:
         is_stream = media_type(content_type) == EVENT_STREAM
         success = response.is_success
         if is_stream and success:
-            self._stream(call, spec, response, exchange)
+            self._stream(call, spec, response, exchange, sent)
             return
         if is_stream:
             response.close()  # an error status announced as a stream: nothing to read safely
@@ -278,6 +280,7 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
+        sent: float,
     ) -> None:
         policy = self.stream_policy
         remaining = self._remaining()
@@ -291,7 +294,9 @@ class HttpExecutor:
             idle_timeout=policy.idle_timeout,
             deadline=deadline,
             max_event_bytes=policy.max_event_bytes,
+            sent_at=sent,
         )
+        exchange.figures = stream.figures
         if spec is None:
             exchange.stream, exchange.closer = stream, stream.close
             return
