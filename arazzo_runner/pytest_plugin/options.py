@@ -57,6 +57,12 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="overall deadline of each collected workflow run",
     )
+    group.addoption(
+        "--arazzo-mock",
+        action="store_true",
+        default=None,
+        help="run every collected workflow against mocks of its sources (one set per process)",
+    )
     parser.addini(
         "arazzo_files",
         type="linelist",
@@ -66,6 +72,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("arazzo_servers", type="linelist", default=[], help="SOURCE=URL lines")
     parser.addini("arazzo_inputs", type="linelist", default=[], help="[WORKFLOW.]NAME=VALUE lines")
     parser.addini("arazzo_timeout", default="", help="overall deadline of each workflow run (s)")
+    parser.addini("arazzo_mock", type="bool", default=False, help="like --arazzo-mock")
 
 
 def _pairs(lines: Iterable[str], what: str, example: str) -> list[tuple[str, str]]:
@@ -94,6 +101,7 @@ class Settings:
     auth: Mapping[str, str] = field(default_factory=dict)
     inputs: tuple[tuple[tuple[str, Any], ...], ...] = ()  # layers: ini, then command line
     timeout: float | None = None
+    mock: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -113,7 +121,9 @@ class Settings:
                 timeout = float(config.getini("arazzo_timeout"))
             except ValueError:
                 raise pytest.UsageError("arazzo_timeout must be a number of seconds") from None
-        return cls(tuple(config.getini("arazzo_files")), servers, auth, layers, timeout)
+        mock = config.getoption("arazzo_mock")
+        mock = bool(config.getini("arazzo_mock")) if mock is None else mock
+        return cls(tuple(config.getini("arazzo_files")), servers, auth, layers, timeout, mock)
 
     def inputs_for(
         self, workflow_id: str, schema: Any, workflow_ids: Iterable[str], base: Mapping[str, Any]
