@@ -123,9 +123,7 @@ class ArazzoUser(User):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        import httpx
-
-        from arazzo_runner.wire import Timeouts
+        from arazzo_runner.wire import Timeouts, make_client
 
         cls = type(self)
         if not cls.workflow_file:
@@ -133,7 +131,7 @@ class ArazzoUser(User):
         settings = dict(cls.settings)
         offline = bool(settings.pop("offline", False))
         self.workspace = _workspace(cls.workflow_file, offline)
-        self.client = httpx.Client(timeout=Timeouts().for_httpx(), follow_redirects=False)
+        self.client = make_client(Timeouts().for_httpx())
         self.runner = Runner(
             servers=self._servers(),
             auth=cls.auth,

@@ -14,7 +14,7 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.wire.auth import Credentials
-    from arazzo_runner.wire.client import client_over
+    from arazzo_runner.wire.client import client_over, make_client
     from arazzo_runner.wire.excerpts import excerpt
     from arazzo_runner.wire.executor import HttpExecutor, Timeouts
 
@@ -24,6 +24,7 @@ __all__ = [
     "Timeouts",
     "client_over",
     "excerpt",
+    "make_client",
 ]
 
 __getattr__, __dir__ = attach(
@@ -34,5 +35,6 @@ __getattr__, __dir__ = attach(
         "Timeouts": "executor",
         "client_over": "client",
         "excerpt": "excerpts",
+        "make_client": "client",
     },
 )

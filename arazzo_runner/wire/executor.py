@@ -32,8 +32,6 @@ from __future__ import annotations
 
 __all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"]
 
-import functools
-import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass, replace
@@ -50,6 +48,7 @@ from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
 from arazzo_runner.wire.bodies import media_type
+from arazzo_runner.wire.client import make_client
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
     EVENT_STREAM,
@@ -67,13 +66,6 @@ from arazzo_runner.wire.response import (
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 """Failures before any response byte that a dropped keep-alive connection produces."""
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    """httpx's default verifying context, made once per process: loading the CA bundle takes
-    about 25 ms, which every run's new client paid again (``bench/soak.py``)."""
-    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)
@@ -137,9 +129,7 @@ class HttpExecutor:
         self.max_body_bytes = max_body_bytes
         self.redactor = redactor or Redactor()
         self._owns_client = client is None
-        self.client = client or httpx.Client(
-            timeout=self.timeouts.for_httpx(), follow_redirects=False, verify=_ssl_context()
-        )
+        self.client = client or make_client(self.timeouts.for_httpx())
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._targets = Targets(workspace)
 
