@@ -180,34 +180,12 @@ def command(**options: Any) -> int:
     Exit 0 every step passed, 1 some step failed, 2 invalid document, inputs or options,
     3 could not run.
     """
-    from arazzo_runner.cli.run import _pairs, _read_inputs
-
     role = _role(options["master"], options["worker"])
     run_time = parse_duration(options["run_time"], "--run-time")
     load = _import_load()  # Locust (and gevent's patching) before httpx and ssl are imported
     from arazzo_runner.cli.output import cli_redactor
-    from arazzo_runner.validation import parse_input_pairs
 
-    inputs = {**_read_inputs(options["inputs_path"]), **parse_input_pairs(options["input_pairs"])}
-    auth = _pairs(options["auth_pairs"], "--auth")
-    path = options["path"]
-    workflow_id = _checked(path, options["workflow_id"], inputs, options["offline"])
-    settings = {"idle_timeout": options["idle_timeout"], "offline": options["offline"]}
-    if options["timeout"] is not None:
-        settings["timeout"] = options["timeout"]
-    user = type(
-        "WorkflowUser",
-        (load.ArazzoUser,),
-        {
-            "abstract": False,
-            "workflow_file": path,
-            "workflow_id": workflow_id,
-            "inputs": inputs,
-            "servers": _pairs(options["server_pairs"], "--server"),
-            "auth": auth,
-            "settings": settings,
-        },
-    )
+    user, auth = _user_class(load.ArazzoUser, options)
     plan = load.LoadPlan(
         users=options["users"],
         spawn_rate=options["spawn_rate"],
@@ -222,8 +200,32 @@ def command(**options: Any) -> int:
         html_path=options["html_path"],
     )
     summary = load.run_session(user, plan)
-    redactor = cli_redactor(auth, os.environ)
-    return _report(summary, role, redactor)
+    return _report(summary, role, cli_redactor(auth, os.environ))
+
+
+def _user_class(base: type, options: dict[str, Any]) -> tuple[type, dict[str, str]]:
+    """The ``ArazzoUser`` subclass for this command line (document and inputs checked first),
+    and the credentials it was given."""
+    from arazzo_runner.cli.run import _pairs, _read_inputs
+    from arazzo_runner.validation import parse_input_pairs
+
+    inputs = {**_read_inputs(options["inputs_path"]), **parse_input_pairs(options["input_pairs"])}
+    auth = _pairs(options["auth_pairs"], "--auth")
+    path = options["path"]
+    workflow_id = _checked(path, options["workflow_id"], inputs, options["offline"])
+    settings = {"idle_timeout": options["idle_timeout"], "offline": options["offline"]}
+    if options["timeout"] is not None:
+        settings["timeout"] = options["timeout"]
+    attributes = {
+        "abstract": False,
+        "workflow_file": path,
+        "workflow_id": workflow_id,
+        "inputs": inputs,
+        "servers": _pairs(options["server_pairs"], "--server"),
+        "auth": auth,
+        "settings": settings,
+    }
+    return type("WorkflowUser", (base,), attributes), auth
 
 
 def _report(summary: Any, role: str, redactor: Any) -> int:
