@@ -5,23 +5,50 @@ Percent-decoding (for pointers taken from URI fragments) is the caller's job, no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.errors import ExpressionError
 
-__all__ = ["escape_token", "parse_pointer", "resolve_pointer", "resolve_tokens", "unescape_token"]
+__all__ = [
+    "escape_token",
+    "format_pointer",
+    "parse_pointer",
+    "pointer_tokens",
+    "resolve_pointer",
+    "resolve_tokens",
+    "unescape_token",
+]
 
 
-def escape_token(token: str) -> str:
-    """Escape one reference token: ``~`` -> ``~0``, ``/`` -> ``~1``."""
-    return token.replace("~", "~0").replace("/", "~1")
+def escape_token(token: str | int) -> str:
+    """Escape one reference token: ``~`` -> ``~0``, ``/`` -> ``~1`` (an index as digits)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 def unescape_token(token: str) -> str:
     """Undo :func:`escape_token` (``~1`` first, then ``~0``, as RFC 6901 section 4 says)."""
     return token.replace("~1", "/").replace("~0", "~")
+
+
+def format_pointer(path: Iterable[str | int]) -> str:
+    """The pointer of a path of keys and indexes (``""`` for the root)."""
+    parts = [str(p) for p in path]
+    if not parts:
+        return ""
+    joined = "/".join(parts)
+    if "~" not in joined and joined.count("/") == len(parts) - 1:
+        return "/" + joined  # no part holds "~" or "/": nothing to escape
+    return "".join("/" + escape_token(p) for p in parts)
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """The unescaped tokens of a pointer known to be well formed (``[]`` for the root); for
+    pointers the package made itself. Text from a document goes through :func:`parse_pointer`."""
+    if not pointer:
+        return []
+    return [unescape_token(t) if "~" in t else t for t in pointer.split("/")[1:]]
 
 
 def parse_pointer(

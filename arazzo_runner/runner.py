@@ -191,13 +191,9 @@ class Runner:
 
     def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
-        from arazzo_runner.wire import HttpExecutor, Timeouts
+        from arazzo_runner.wire import HttpExecutor, make_client
 
-        own = None
-        if self.transport is not None:
-            from arazzo_runner.wire import client_over
-
-            own = client_over(self.transport, Timeouts().for_httpx())
+        own = None if self.transport is None else make_client(transport=self.transport)
         executor = HttpExecutor(
             workspace,
             client=own or self.client,

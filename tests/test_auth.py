@@ -30,7 +30,6 @@ from arazzo_runner.wire.auth import (
     Outgoing,
     env_var_name,
     is_fal_scheme,
-    parse_auth_pairs,
 )
 from arazzo_runner.wire.executor import HttpExecutor
 from tests.support.asgi_server import serve
@@ -53,22 +52,25 @@ def test_env_var_name() -> None:
     assert env_var_name("api-key.v2") == "ARAZZO_AUTH_API_KEY_V2"
 
 
-def test_parse_auth_pairs_keeps_equals_in_values_and_rejects_junk() -> None:
-    assert parse_auth_pairs(["a=b=c", "x= "]) == {"a": "b=c", "x": " "}
-    with pytest.raises(InputError, match="SCHEME=VALUE"):
-        parse_auth_pairs(["novalue"])
+def test_auth_pairs_keep_equals_in_values_and_reject_junk_without_echoing_it() -> None:
+    from arazzo_runner.cli.pairs import parse_pairs
+
+    assert parse_pairs(["a=b=c", "x= "], "--auth", secret=True) == {"a": "b=c", "x": " "}
+    with pytest.raises(InputError, match="SCHEME=VALUE") as info:
+        parse_pairs(["s3cr3t-value"], "--auth", "SCHEME=VALUE", secret=True)
+    assert "s3cr3t" not in str(info.value)
 
 
 def test_lookup_order_given_then_env_then_well_known() -> None:
     env = {"ARAZZO_AUTH_FALKEY": "from-env", "FAL_KEY": "from-fal"}
-    assert Credentials.from_sources(["falKey=given"], env).lookup(FAL) == "given"
-    assert Credentials.from_sources(["FALKEY=folded"], env).lookup(FAL) == "folded"
-    assert Credentials.from_sources([], env).lookup(FAL) == "from-env"
-    assert Credentials.from_sources([], {"FAL_KEY": "from-fal"}).lookup(FAL) == "from-fal"
+    assert Credentials.from_sources({"falKey": "given"}, env).lookup(FAL) == "given"
+    assert Credentials.from_sources({"FALKEY": "folded"}, env).lookup(FAL) == "folded"
+    assert Credentials.from_sources({}, env).lookup(FAL) == "from-env"
+    assert Credentials.from_sources({}, {"FAL_KEY": "from-fal"}).lookup(FAL) == "from-fal"
     split = {"FAL_KEY_ID": "id", "FAL_KEY_SECRET": "sec"}
-    assert Credentials.from_sources([], split).lookup(FAL) == "id:sec"
-    assert Credentials.from_sources([], {"FAL_KEY_ID": "id"}).lookup(FAL) is None
-    assert Credentials.from_sources([], {"FAL_KEY": "x"}).lookup(HEADER_KEY) is None
+    assert Credentials.from_sources({}, split).lookup(FAL) == "id:sec"
+    assert Credentials.from_sources({}, {"FAL_KEY_ID": "id"}).lookup(FAL) is None
+    assert Credentials.from_sources({}, {"FAL_KEY": "x"}).lookup(HEADER_KEY) is None
 
 
 def test_fal_scheme_detection() -> None:
@@ -79,7 +81,9 @@ def test_fal_scheme_detection() -> None:
 
 
 def test_secrets_include_both_halves_of_a_pair() -> None:
-    creds = Credentials.from_sources(["a=user:pw-long"], {"FAL_KEY": "kid:ksecret", "HOME": "/x"})
+    creds = Credentials.from_sources(
+        {"a": "user:pw-long"}, {"FAL_KEY": "kid:ksecret", "HOME": "/x"}
+    )
     assert set(creds.secrets()) == {"user:pw-long", "pw-long", "kid:ksecret", "ksecret"}
 
 
@@ -116,7 +120,7 @@ def _apply(
 def test_fal_key_from_the_environment_goes_only_to_fal_and_loopback(
     base_url: str, sent: bool
 ) -> None:
-    creds = Credentials.from_sources([], {"FAL_KEY": "fal-env-key"})
+    creds = Credentials.from_sources({}, {"FAL_KEY": "fal-env-key"})
     if sent:
         out, _ = _apply([{"falKey": []}], {"falKey": FAL}, creds, base_url=base_url)
         assert out.headers == {"Authorization": "Key fal-env-key"}
@@ -126,7 +130,7 @@ def test_fal_key_from_the_environment_goes_only_to_fal_and_loopback(
     assert "FAL_KEY is only sent to fal's hosts and loopback" in str(info.value)
     assert "fal-env-key" not in str(info.value)
     # given for the run, the key goes where the document says
-    given = Credentials.from_sources(["falKey=given-key"], {"FAL_KEY": "fal-env-key"})
+    given = Credentials.from_sources({"falKey": "given-key"}, {"FAL_KEY": "fal-env-key"})
     out, _ = _apply([{"falKey": []}], {"falKey": FAL}, given, base_url=base_url)
     assert out.headers == {"Authorization": "Key given-key"}
 

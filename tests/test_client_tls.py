@@ -12,7 +12,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -72,7 +71,7 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_plain_http_never_builds_the_tls_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     _no_proxy(monkeypatch)
-    with serve(APP) as url, make_client(httpx.Timeout(10)) as client:
+    with serve(APP) as url, make_client() as client:
         assert client.get(url + "/ping").json() == {"pong": True}
         (lazy,) = [t for p, t in client._mounts.items() if p.scheme == "https"]
         assert lazy._transport is None  # type: ignore[union-attr]
@@ -83,7 +82,7 @@ def test_a_proxy_in_the_environment_gets_the_ordinary_client(
 ) -> None:
     _no_proxy(monkeypatch)
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    with make_client(httpx.Timeout(10)) as client:
+    with make_client() as client:
         assert all(type(t).__name__ != "_LazyTLS" for t in client._mounts.values())
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from arazzo_runner.cli.pairs import parse_input_pairs
 from arazzo_runner.document.loader import load_arazzo
 from arazzo_runner.errors import InputError
-from arazzo_runner.validation.inputs import check_inputs, parse_input_pairs
+from arazzo_runner.validation.inputs import check_inputs
 
 DOC = """\
 arazzo: 1.0.1

@@ -5,7 +5,7 @@ module imports only from its own layer or below. Every import counts: module lev
 function (lazy) and under ``TYPE_CHECKING``, because each is a dependency all the same.
 
 ====  ===========================================================================================
-0     the base: errors, results, diagnostics, redact, pointer, MISSING, lazy faces (stdlib only)
+0     the base: errors, results, diagnostics, redact, pointer, media, MISSING, lazy faces
 1     document/ (YAML reader, Arazzo model, sources, workspace, openapi/), expressions/
 2     criteria/, streaming/
 3     validation/, engine/
@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "pointer": 0,
     "_missing": 0,
     "_lazy": 0,
+    "media": 0,
     "document": 1,
     "expressions": 1,
     "criteria": 2,

@@ -28,9 +28,10 @@ from typing import Any, TextIO
 import click
 
 from arazzo_runner import __version__
+from arazzo_runner.cli.pairs import input_value, parse_input_pairs, parse_pairs
 from arazzo_runner.errors import ArazzoError, Terminated
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "input_value", "main", "parse_input_pairs", "parse_pairs"]
 
 COMMANDS: dict[str, str] = {
     "validate": "Check Arazzo files: structure, references, expressions.",

@@ -206,11 +206,11 @@ def command(**options: Any) -> int:
 def _user_class(base: type, options: dict[str, Any]) -> tuple[type, dict[str, str]]:
     """The ``ArazzoUser`` subclass for this command line (document and inputs checked first),
     and the credentials it was given."""
-    from arazzo_runner.cli.run import _pairs, _read_inputs
-    from arazzo_runner.validation import parse_input_pairs
+    from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
+    from arazzo_runner.cli.run import _read_inputs
 
     inputs = {**_read_inputs(options["inputs_path"]), **parse_input_pairs(options["input_pairs"])}
-    auth = _pairs(options["auth_pairs"], "--auth")
+    auth = parse_pairs(options["auth_pairs"], "--auth", "SCHEME=VALUE", secret=True)
     path = options["path"]
     workflow_id = _checked(path, options["workflow_id"], inputs, options["offline"])
     settings = {"idle_timeout": options["idle_timeout"], "offline": options["offline"]}
@@ -221,7 +221,7 @@ def _user_class(base: type, options: dict[str, Any]) -> tuple[type, dict[str, st
         "workflow_file": path,
         "workflow_id": workflow_id,
         "inputs": inputs,
-        "servers": _pairs(options["server_pairs"], "--server"),
+        "servers": parse_pairs(options["server_pairs"], "-S/--server", "SOURCE=URL"),
         "auth": auth,
         "settings": settings,
     }

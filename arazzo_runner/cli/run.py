@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
 from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import Outcome, suite_exit_code
@@ -29,16 +30,6 @@ from arazzo_runner.results import RunResult, partial_result
 if TYPE_CHECKING:
     from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
-
-
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for value in values:
-        name, sep, rest = value.partition("=")
-        if not sep or not name:
-            raise InputError(f"{what} {value!r} is not NAME=VALUE")
-        result[name] = rest
-    return result
 
 
 def _read_inputs(path: str | None) -> dict[str, Any]:
@@ -70,14 +61,9 @@ class Reports:
         """An HTTP client the HAR recorder listens on (None: let each run make its own)."""
         if self.recorder is None:
             return None
-        import httpx
+        from arazzo_runner.wire import make_client
 
-        from arazzo_runner.wire import Timeouts
-
-        hooks = self.recorder.event_hooks()
-        return httpx.Client(
-            timeout=Timeouts().for_httpx(), follow_redirects=False, event_hooks=hooks
-        )
+        return make_client(event_hooks=self.recorder.event_hooks())
 
     def begin(self, title: str) -> None:
         if self.recorder is not None:
@@ -217,7 +203,6 @@ def command(
     from arazzo_runner import Runner
     from arazzo_runner.cli.jmespath_options import compile_option
     from arazzo_runner.cli.output import cli_redactor
-    from arazzo_runner.validation import parse_input_pairs
 
     until_expression = compile_option(until, "--until")
     query_expression = compile_option(query, "--query")
@@ -228,13 +213,19 @@ def command(
 
         check_jobs(jobs, stream=stream, har=report_paths.get("har"))
     inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
-    auth = _pairs(auth_pairs, "--auth")
+    auth = parse_pairs(
+        auth_pairs,
+        "--auth",
+        "SCHEME=VALUE",
+        secret=True,
+        hint="SCHEME is a key of components.securitySchemes",
+    )
     redactor = cli_redactor(auth, os.environ)
     printer = _printer(as_json, until_expression, redactor)
     reports = Reports(report_paths, redactor)
     client = reports.client()
     runner = Runner(
-        servers=_pairs(server_pairs, "--server"),
+        servers=parse_pairs(server_pairs, "-S/--server", "SOURCE=URL"),
         auth=auth,
         max_steps=max_steps,
         timeout=timeout,

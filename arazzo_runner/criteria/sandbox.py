@@ -1,40 +1,31 @@
-"""Matchers run on untrusted input, bounded in time and memory: a helper process that is killed.
+"""A killable helper process: operations on untrusted input, bounded in time and memory.
 
-A criterion comes from a document and its context from a server, and three matchers can be
-made to run for ever or eat the machine: ``re`` backtracking (``(a+)+b`` against forty
-``a``; also inside JSONPath's ``match()``/``search()``), and XPath (``count(1 to 1e11)`` is
-evaluated, statically, while the expression is parsed). ``re`` holds the GIL and none of them
-can be interrupted from another thread, so they run in one helper process (this file run as a
-script): one JSON line in (an operation and its arguments), one JSON line out. The helper's
-address space is limited to :data:`MEMORY_BYTES`; when an answer takes longer than the bound,
-the helper is killed and the call raises :class:`SandboxTimeout`; a helper that ran out of
-memory or died raises :class:`SandboxFailure`; the next call starts a fresh helper. An
-operation that raises an ordinary exception raises :class:`SandboxError` with its message.
+Some work cannot be interrupted from another thread (``re`` holds the GIL while it backtracks)
+or eats the machine while it runs. :class:`Helper` runs such operations in one helper process:
+one JSON line in (an operation and its arguments), one JSON line out. The helper's address
+space is limited to :data:`MEMORY_BYTES`; when an answer takes longer than the bound, the
+helper is killed and the call raises :class:`SandboxTimeout`; a helper that ran out of memory
+or died raises :class:`SandboxFailure`; the next call starts a fresh helper. An operation that
+raises an ordinary exception raises :class:`SandboxError` with its message.
 
-Operations (:data:`OPERATIONS`): ``regex`` (pattern, flags, text -> found),
-``jsonpath`` (condition, version, data, where -> failure, warning), ``xpath`` (condition,
-version, XML text, where -> passed, reason) and ``xpath-compile`` (condition, version -> None
-or [message, position, hint]). They are plain functions, run in-process where no helper can
-be started (Windows pipes have no ``select``; a sandbox may forbid processes): unbounded then.
-
-The helper starts on first use and serves the whole process (a lock makes it safe for
-concurrent runs); it is stopped at interpreter exit. Starting it and importing what an
-operation needs (``elementpath`` for XPath) happen in a ``warm`` call with a generous bound
-of their own, so a cold helper on a busy machine never makes a valid criterion time out.
+This module knows no operation: a :class:`Helper` is given its table and the script that
+serves the same table with :func:`serve` (:mod:`.bounded` is both for the criteria). Where no
+helper can be started (Windows pipes have no ``select``; a sandbox may forbid processes) the
+operations run in-process, unbounded. A lock makes one helper safe for concurrent runs. An
+operation table with a ``warm`` entry gets a ``warm`` call, with a generous bound of its own,
+before the first call of each operation, so a cold helper on a busy machine never makes a
+valid call time out.
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
-import functools
 import json
 import os
-import re
 import select
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported when a helper is started: keeps `import arazzo_runner` fast
@@ -43,11 +34,11 @@ if TYPE_CHECKING:  # imported when a helper is started: keeps `import arazzo_run
 __all__ = [
     "DEFAULT_SECONDS",
     "MEMORY_BYTES",
-    "OPERATIONS",
+    "Helper",
     "SandboxError",
     "SandboxFailure",
     "SandboxTimeout",
-    "run",
+    "serve",
 ]
 
 DEFAULT_SECONDS = 1.0
@@ -67,77 +58,6 @@ class SandboxError(Exception):
     """The operation raised (as it would have in-process); the message is the exception's."""
 
 
-# -- the operations (run in the helper) ----------------------------------------------------
-
-
-@functools.lru_cache(maxsize=256)
-def _pattern(source: str, flags: int) -> re.Pattern[str]:
-    return re.compile(source, flags)
-
-
-def _regex(source: str, flags: int, text: str) -> bool:
-    return _pattern(source, flags).search(text) is not None
-
-
-@functools.lru_cache(maxsize=256)
-def _jsonpath_condition(condition: str, version: str | None) -> Any:
-    from arazzo_runner.criteria import jsonpath_match as _jsonpath
-
-    return _jsonpath.compile_jsonpath(condition, version)
-
-
-def _jsonpath_test(condition: str, version: str | None, data: Any, where: str) -> list[Any]:
-    failure, warning = _jsonpath_condition(condition, version).test(data, where)
-    return [failure, warning]
-
-
-@functools.lru_cache(maxsize=256)
-def _xpath_token(condition: str, version: str | None) -> Any:
-    from arazzo_runner.criteria import xpath_match as _xml
-
-    return _xml.parse_xpath(condition, version)
-
-
-def _xpath_compile(condition: str, version: str | None) -> list[Any] | None:
-    from arazzo_runner.errors import ExpressionError
-
-    try:
-        _xpath_token(condition, version)
-    except ExpressionError as exc:
-        return [exc.message, exc.position, exc.hint]
-    return None
-
-
-def _xpath_test(condition: str, version: str | None, value: str | bytes, where: str) -> list[Any]:
-    from arazzo_runner.criteria import jsonpath_match as _jsonpath
-    from arazzo_runner.criteria import xpath_match as _xml
-
-    try:
-        root = _xml.parse_xml(value)
-    except ValueError as exc:
-        return [False, f"{where} {exc}"]
-    passed, result = _xml.evaluate_xpath(_xpath_token(condition, version), root)
-    if passed:
-        return [True, ""]
-    shown = _jsonpath.show(result) if isinstance(result, (str, int, float, bool)) else "empty"
-    return [False, f"XPath {condition} is {shown} on {where}"]
-
-
-def _warm(operation: str, version: str | None) -> None:
-    """Import and build what ``operation`` needs, so its bound counts only its own work."""
-    if operation == "jsonpath":
-        _jsonpath_condition("$", version)
-    elif operation in ("xpath", "xpath-compile"):
-        _xpath_token("1", version)
-
-
-OPERATIONS: dict[str, Callable[..., Any]] = {
-    "regex": _regex,
-    "jsonpath": _jsonpath_test,
-    "xpath": _xpath_test,
-    "xpath-compile": _xpath_compile,
-    "warm": _warm,
-}
 _WARM_SECONDS = 60.0  # a cold helper on a loaded machine: starting and importing, not matching
 
 
@@ -156,8 +76,13 @@ def _decode(value: Any) -> Any:
 # -- the parent side -----------------------------------------------------------------------
 
 
-class _Helper:
-    def __init__(self) -> None:
+class Helper:
+    """One helper process that runs ``operations`` (the script ``script`` serves them with
+    :func:`serve`); started on first use, killed at a bound, started afresh after."""
+
+    def __init__(self, operations: Mapping[str, Callable[..., Any]], script: str) -> None:
+        self._operations = operations
+        self._script = os.path.abspath(script)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._unavailable = os.name == "nt"
@@ -167,9 +92,9 @@ class _Helper:
         with self._lock:
             process = None if self._unavailable else self._started()
             if process is None:
-                return OPERATIONS[operation](*args)
+                return self._operations[operation](*args)
             version = args[1] if operation != "regex" and len(args) > 1 else None
-            if (operation, version) not in self._warmed:
+            if "warm" in self._operations and (operation, version) not in self._warmed:
                 self._call(process, "warm", (operation, version), _WARM_SECONDS)
                 self._warmed.add((operation, version))
             return self._call(process, operation, args, seconds)
@@ -204,7 +129,7 @@ class _Helper:
 
         try:
             self._process = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__)],
+                [sys.executable, self._script],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -245,15 +170,6 @@ def _readline(stream: IO[bytes], seconds: float) -> bytes | None:
     return stream.readline()
 
 
-_HELPER = _Helper()
-atexit.register(_HELPER.close)
-
-
-def run(operation: str, *args: Any, seconds: float = DEFAULT_SECONDS) -> Any:
-    """The result of :data:`OPERATIONS` ``[operation](*args)``, computed in the helper."""
-    return _HELPER.run(operation, args, seconds)
-
-
 # -- the helper's main loop ----------------------------------------------------------------
 
 
@@ -266,12 +182,15 @@ def _limit_memory() -> None:
         pass
 
 
-def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+def serve(
+    operations: Mapping[str, Callable[..., Any]], stdin: IO[bytes], stdout: IO[bytes]
+) -> None:
+    """The helper's loop: one JSON request line in, one answer line out, until stdin ends."""
     _limit_memory()
     for line in stdin:
         request = json.loads(line)
         try:
-            result = OPERATIONS[request["op"]](*[_decode(a) for a in request["args"]])
+            result = operations[request["op"]](*[_decode(a) for a in request["args"]])
             answer: dict[str, Any] = {"result": result}
         except MemoryError:
             answer = {"failed": f"it needed more than {MEMORY_BYTES // 2**20} MiB of memory"}
@@ -281,11 +200,3 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         stdout.flush()
         if "failed" in answer:
             return  # start clean after a failure
-
-
-if __name__ == "__main__":
-    # the folder that holds the package: three levels above this file
-    sys.path[0] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from arazzo_runner.criteria import sandbox
-
-    sandbox._serve(sys.stdin.buffer, sys.stdout.buffer)

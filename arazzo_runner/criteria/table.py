@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner._missing import MISSING as MODEL_MISSING
-from arazzo_runner.criteria import sandbox as _sandbox
+from arazzo_runner.criteria import bounded
 from arazzo_runner.document import Criterion
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
@@ -57,7 +57,7 @@ MAX_REGEX_TEXT = 1024 * 1024
 REGEX_SECONDS = 1.0
 """A regex search, JSONPath or XPath evaluation that runs longer fails its criterion (and an
 XPath that takes longer to compile is a syntax error): they run in the helper process of
-:mod:`arazzo_runner.criteria.sandbox`, which is killed at the bound."""
+:mod:`arazzo_runner.criteria.bounded`, which is killed at the bound."""
 
 
 @dataclass(frozen=True)
@@ -222,17 +222,17 @@ def _as_text(value: Any) -> str | None:
 
 def _search(pattern: re.Pattern[str], text: str, backtracks: bool) -> bool:
     """A pattern without repetition or alternation cannot backtrack badly: search it here;
-    any other runs in the killable helper process of :mod:`arazzo_runner.criteria.sandbox`."""
+    any other runs in the killable helper process of :mod:`arazzo_runner.criteria.bounded`."""
     if not backtracks:
         return pattern.search(text) is not None
-    found: bool = _sandbox.run(
+    found: bool = bounded.run(
         "regex", pattern.pattern, int(pattern.flags), text, seconds=REGEX_SECONDS
     )
     return found
 
 
 def _stopped(what: str, where: str, exc: Exception) -> CriterionResult:
-    why = "catastrophic backtracking?" if isinstance(exc, _sandbox.SandboxTimeout) else "stopped"
+    why = "catastrophic backtracking?" if isinstance(exc, bounded.SandboxTimeout) else "stopped"
     return CriterionResult(False, f"{what} on {where}: {exc} ({why})")
 
 
@@ -260,7 +260,7 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
             return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
         try:
             found = _search(pattern, text, backtracks)
-        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+        except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
             return _stopped(f"the regex /{criterion.condition}/", where, exc)
         if found:
             return PASSED
@@ -296,11 +296,11 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
         if data is _jsonpath.NOT_JSON:
             return CriterionResult(False, f"{where} is {_jsonpath.show(value)}, which is not JSON")
         try:
-            failure, warning = _sandbox.run(
+            failure, warning = bounded.run(
                 "jsonpath", criterion.condition, criterion.version, data, where,
                 seconds=REGEX_SECONDS,
             )  # fmt: skip
-        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+        except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
             return _stopped(f"JSONPath {criterion.condition}", where, exc)
         return CriterionResult(failure is None, failure or "", warning)
 
@@ -314,13 +314,12 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
     """The XPath's effective boolean value over the context parsed as XML (C9).
 
     ``elementpath`` evaluates constant parts while it parses (``count(1 to 1e11)`` would fill
-    the memory), so both parsing and evaluation run in :mod:`arazzo_runner.criteria.sandbox`."""
-    from arazzo_runner.criteria import xpath_match as _xml
+    the memory), so both parsing and evaluation run in :mod:`arazzo_runner.criteria.bounded`."""
 
     context = _context(criterion)
     where, text, version = context.source, criterion.condition, criterion.version
     try:
-        _xml.compile_xpath(text, version)
+        bounded.compile_xpath(text, version)
     except ExpressionError as exc:
         raise _located(exc, criterion, "condition") from None
 
@@ -332,10 +331,10 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
         if not isinstance(value, (str, bytes, bytearray)):
             return CriterionResult(False, f"{where} is {type(value).__name__}, not XML text")
         try:
-            passed, reason = _sandbox.run(
+            passed, reason = bounded.run(
                 "xpath", text, version, value, where, seconds=REGEX_SECONDS
             )
-        except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
+        except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
             return _stopped(f"XPath {text}", where, exc)
         return PASSED if passed else CriterionResult(False, reason)
 

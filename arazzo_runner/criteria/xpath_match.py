@@ -6,15 +6,13 @@ no document type declaration at all. XML that needs a DTD cannot be judged by an
 criterion; the criterion fails and says why.
 
 :func:`parse_xml` raises :class:`ValueError` with a one-line reason; callers turn that into a
-failed criterion, never into a crash. :func:`compile_xpath` checks an XPath for an Arazzo
-version (default 3.1) in the bounded helper of :mod:`arazzo_runner.criteria.sandbox` and raises
-:class:`ExpressionError` on bad syntax; :func:`parse_xpath` and :func:`evaluate_xpath` run
-``elementpath`` itself, in that helper.
+failed criterion, never into a crash. :func:`parse_xpath` and :func:`evaluate_xpath` run
+``elementpath`` itself, unbounded: only in the helper process of :mod:`.bounded`, whose
+``compile_xpath`` checks an XPath there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -26,8 +24,6 @@ from arazzo_runner.errors import ExpressionError
 __all__ = [
     "MAX_XML_BYTES",
     "XPATH_VERSIONS",
-    "XPathSource",
-    "compile_xpath",
     "evaluate_xpath",
     "parse_xml",
     "parse_xpath",
@@ -86,41 +82,6 @@ def xpath_parser(version: str | None) -> type[Any]:
         None: XPath31Parser,
     }
     return parsers[version]
-
-
-@dataclass(frozen=True)
-class XPathSource:
-    """An XPath that is known to compile, in a bounded helper; evaluated there too."""
-
-    text: str
-    version: str | None
-
-
-def compile_xpath(text: str, version: str | None = None) -> XPathSource:
-    """Check ``text`` in the helper process of :mod:`.sandbox` (``elementpath``
-    evaluates constant parts while it parses: ``count(1 to 1e11)`` would fill the memory);
-    raises :class:`ExpressionError` with the position, or when compiling is out of bounds."""
-    from arazzo_runner.criteria import sandbox as _sandbox
-
-    if version is not None and version not in XPATH_VERSIONS:
-        raise ExpressionError(
-            f"unknown XPath version {version!r}",
-            expression=text,
-            hint=f"expected one of {', '.join(XPATH_VERSIONS)}",
-        )
-    try:
-        problem = _sandbox.run("xpath-compile", text, version, seconds=XPATH_COMPILE_SECONDS)
-    except (_sandbox.SandboxTimeout, _sandbox.SandboxFailure) as exc:
-        raise ExpressionError(
-            f"XPath cannot be compiled: {exc}",
-            expression=text,
-            position=0,
-            hint="simplify it: constant parts are evaluated when an XPath is compiled",
-        ) from None
-    if problem is not None:
-        message, position, hint = problem
-        raise ExpressionError(message, expression=text, position=position, hint=hint)
-    return XPathSource(text, version)
 
 
 def parse_xpath(text: str, version: str | None = None) -> Any:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
         OperationLookup,
         Workspace,
         open_workspace,
-        pointer_tokens,
     )
     from arazzo_runner.document.yaml_reader import load_file, load_text
 
@@ -52,30 +51,29 @@ __all__ = [
     "load_file",
     "load_text",
     "open_workspace",
-    "pointer_tokens",
     "to_url",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "Action": "model",
-        "ArazzoDocument": "model",
-        "Criterion": "model",
-        "Fetcher": "sources",
-        "Location": "location",
-        "OperationLookup": "workspace",
-        "Parameter": "model",
-        "Reusable": "model",
-        "SOURCE_PREFIX": "workspace",
-        "Step": "model",
-        "Workflow": "model",
-        "Workspace": "workspace",
-        "load_arazzo": "loader",
-        "load_file": "yaml_reader",
-        "load_text": "yaml_reader",
-        "open_workspace": "workspace",
-        "pointer_tokens": "workspace",
-        "to_url": "sources",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "Action": "model",
+            "ArazzoDocument": "model",
+            "Criterion": "model",
+            "Fetcher": "sources",
+            "Location": "location",
+            "OperationLookup": "workspace",
+            "Parameter": "model",
+            "Reusable": "model",
+            "SOURCE_PREFIX": "workspace",
+            "Step": "model",
+            "Workflow": "model",
+            "Workspace": "workspace",
+            "load_arazzo": "loader",
+            "load_file": "yaml_reader",
+            "load_text": "yaml_reader",
+            "open_workspace": "workspace",
+            "to_url": "sources",
+        },
+    )

@@ -21,6 +21,7 @@ from typing import Any
 from arazzo_runner.diagnostics import Diagnostic, Severity
 from arazzo_runner.document.model import frozen_map
 from arazzo_runner.document.yaml_reader import LocatedDocument, PathKey
+from arazzo_runner.pointer import format_pointer, pointer_tokens
 
 __all__ = [
     "SKIP",
@@ -60,12 +61,7 @@ _ENUM_HINTS = {
 
 def pointer(path: PathKey) -> str:
     """The RFC 6901 pointer of ``path`` (``""`` for the root)."""
-    if not path:
-        return ""
-    joined = "/".join(map(str, path))
-    if "~" not in joined and joined.count("/") == len(path) - 1:
-        return "/" + joined  # no part holds "~" or "/": nothing to escape
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return format_pointer(path)
 
 
 def type_name(value: Any) -> str:
@@ -342,8 +338,7 @@ def builder(spec: Spec, cls: Callable[..., Any], **fixed: Any) -> Builder:
 
 def path_of(pointer: str) -> PathKey:
     """The path behind a :func:`pointer` made of field names and array indexes only."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    return tuple(int(p) if p.isdigit() else p for p in parts)
+    return tuple(int(p) if p.isdigit() else p for p in pointer_tokens(pointer))
 
 
 def component_map(key: str, attr: str, build: Builder, what: str) -> F:

@@ -26,6 +26,7 @@ from arazzo_runner.document.location import Location
 from arazzo_runner.document.model import ArazzoDocument, SourceDescription, Step, Workflow
 from arazzo_runner.document.yaml_reader import LocatedDocument
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.pointer import pointer_tokens
 
 if TYPE_CHECKING:
     from arazzo_runner.document.openapi import OpenAPIIndex, Operation
@@ -132,15 +133,6 @@ class Workspace:
         if found is None and rest.startswith("workflows."):
             found = target.workflow(rest[len("workflows.") :])
         return None if found is None else (target, found)
-
-
-def pointer_tokens(pointer: str) -> list[str]:
-    """The reference tokens of an RFC 6901 pointer, unescaped (``[]`` for the root)."""
-    if not pointer:
-        return []
-    return [
-        t.replace("~1", "/").replace("~0", "~") if "~" in t else t for t in pointer.split("/")[1:]
-    ]
 
 
 def pointer_path(data: Any, pointer: str) -> tuple[str | int, ...]:

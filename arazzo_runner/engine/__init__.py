@@ -25,14 +25,15 @@ __all__ = [
     "StreamConsumer",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "Engine": "flow",
-        "Exchange": "port",
-        "OperationCall": "port",
-        "RunLimits": "flow",
-        "StepExecutor": "port",
-        "StreamConsumer": "port",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "Engine": "flow",
+            "Exchange": "port",
+            "OperationCall": "port",
+            "RunLimits": "flow",
+            "StepExecutor": "port",
+            "StreamConsumer": "port",
+        },
+    )

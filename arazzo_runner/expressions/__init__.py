@@ -50,22 +50,23 @@ __all__ = [
     "walk",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "CompiledValue": "template",
-        "Condition": "evaluator",
-        "ConditionResult": "evaluator",
-        "ExpressionContext": "context",
-        "Literal": "nodes",
-        "MISSING": "context",
-        "Message": "context",
-        "MissingType": "context",
-        "RuntimeExpression": "runtime",
-        "compare": "evaluator",
-        "compile_condition": "evaluator",
-        "compile_value": "template",
-        "parse_expression": "runtime",
-        "walk": "nodes",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "CompiledValue": "template",
+            "Condition": "evaluator",
+            "ConditionResult": "evaluator",
+            "ExpressionContext": "context",
+            "Literal": "nodes",
+            "MISSING": "context",
+            "Message": "context",
+            "MissingType": "context",
+            "RuntimeExpression": "runtime",
+            "compare": "evaluator",
+            "compile_condition": "evaluator",
+            "compile_value": "template",
+            "parse_expression": "runtime",
+            "walk": "nodes",
+        },
+    )

@@ -6,18 +6,27 @@ Lookups never raise for absent data: anything not there is ``MISSING``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions.context import MISSING, ExpressionContext, Message
 from arazzo_runner.pointer import parse_pointer, resolve_tokens
 
-if TYPE_CHECKING:
-    from arazzo_runner.expressions.runtime import RuntimeExpression
-
-__all__ = ["Getter", "build_getter"]
+__all__ = ["Getter", "Parts", "build_getter"]
 
 Getter = Callable[[ExpressionContext], Any]
+
+
+class Parts(NamedTuple):
+    """The parsed fields of a runtime expression that a getter needs (see ``RuntimeExpression``
+    in :mod:`.runtime`, which builds its getter from them: this module never sees the node)."""
+
+    source: str
+    root: str
+    target: str | None
+    section: str | None
+    name: str | None
+    pointer: str | None
 
 
 def _lookup(mapping: Any, name: str) -> Any:
@@ -34,8 +43,8 @@ def _lookup(mapping: Any, name: str) -> Any:
     return mapping
 
 
-def _scalar(attribute: str) -> Callable[[RuntimeExpression], Getter]:
-    def build(node: RuntimeExpression) -> Getter:
+def _scalar(attribute: str) -> Callable[[Parts], Getter]:
+    def build(parts: Parts) -> Getter:
         def get(context: ExpressionContext) -> Any:
             value = getattr(context, attribute)
             return MISSING if value is None else value
@@ -45,8 +54,8 @@ def _scalar(attribute: str) -> Callable[[RuntimeExpression], Getter]:
     return build
 
 
-def _message_getter(node: RuntimeExpression) -> Getter:
-    attribute, section, name = node.root, node.section, node.name or ""
+def _message_getter(parts: Parts) -> Getter:
+    attribute, section, name = parts.root, parts.section, parts.name or ""
 
     def message(context: ExpressionContext) -> Message | None:
         found: Message | None = getattr(context, attribute)
@@ -61,18 +70,18 @@ def _message_getter(node: RuntimeExpression) -> Getter:
     )
 
 
-def _named_getter(node: RuntimeExpression) -> Getter:
-    attribute, name = node.root, node.name or ""
+def _named_getter(parts: Parts) -> Getter:
+    attribute, name = parts.root, parts.name or ""
     return lambda c: _lookup(getattr(c, attribute), name)
 
 
-def _steps_getter(node: RuntimeExpression) -> Getter:
-    target, name = node.target or "", node.name or ""
+def _steps_getter(parts: Parts) -> Getter:
+    target, name = parts.target or "", parts.name or ""
     return lambda c: _lookup(c.steps.get(target, MISSING), name)
 
 
-def _workflows_getter(node: RuntimeExpression) -> Getter:
-    target, section, name = node.target or "", node.section or "", node.name or ""
+def _workflows_getter(parts: Parts) -> Getter:
+    target, section, name = parts.target or "", parts.section or "", parts.name or ""
 
     def get(context: ExpressionContext) -> Any:
         workflow = context.workflows.get(target, MISSING)
@@ -82,9 +91,9 @@ def _workflows_getter(node: RuntimeExpression) -> Getter:
     return get
 
 
-def _keyed_getter(attribute: str, key: str) -> Callable[[RuntimeExpression], Getter]:
-    def build(node: RuntimeExpression) -> Getter:
-        outer, inner = getattr(node, key) or "", node.name or ""
+def _keyed_getter(attribute: str, key: str) -> Callable[[Parts], Getter]:
+    def build(parts: Parts) -> Getter:
+        outer, inner = getattr(parts, key) or "", parts.name or ""
 
         def get(context: ExpressionContext) -> Any:
             group = getattr(context, attribute).get(outer, MISSING)
@@ -95,7 +104,7 @@ def _keyed_getter(attribute: str, key: str) -> Callable[[RuntimeExpression], Get
     return build
 
 
-_GETTERS: dict[str, Callable[[RuntimeExpression], Getter]] = {
+_GETTERS: dict[str, Callable[[Parts], Getter]] = {
     "url": _scalar("url"),
     "method": _scalar("method"),
     "statusCode": _scalar("status_code"),
@@ -110,14 +119,14 @@ _GETTERS: dict[str, Callable[[RuntimeExpression], Getter]] = {
 }
 
 
-def build_getter(node: RuntimeExpression) -> Getter:
-    """The closure that evaluates ``node``: root lookup, then the pointer if any."""
-    if node.root not in _GETTERS:
+def build_getter(parts: Parts) -> Getter:
+    """The closure that evaluates the expression of ``parts``: root lookup, then the pointer."""
+    if parts.root not in _GETTERS:
         raise ExpressionError(
-            f"unknown expression root {node.root!r}", expression=node.source, position=0
+            f"unknown expression root {parts.root!r}", expression=parts.source, position=0
         )
-    base = _GETTERS[node.root](node)
-    tokens = parse_pointer(node.pointer) if node.pointer else ()
+    base = _GETTERS[parts.root](parts)
+    tokens = parse_pointer(parts.pointer) if parts.pointer else ()
     if not tokens:
         return base
     return lambda c: resolve_tokens(base(c), tokens)

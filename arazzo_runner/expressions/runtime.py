@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.errors import ExpressionError
-from arazzo_runner.expressions.access import Getter, build_getter
+from arazzo_runner.expressions.access import Getter, Parts, build_getter
 from arazzo_runner.expressions.context import ExpressionContext
-from arazzo_runner.pointer import escape_token, parse_pointer
+from arazzo_runner.pointer import format_pointer, parse_pointer
 
 __all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression"]
 
@@ -93,7 +93,8 @@ class RuntimeExpression:
     _get: Getter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_get", build_getter(self))
+        parts = Parts(self.source, self.root, self.target, self.section, self.name, self.pointer)
+        object.__setattr__(self, "_get", build_getter(parts))
 
     def evaluate(self, context: ExpressionContext) -> Any:
         """The value in ``context``, or ``MISSING`` when it is absent."""
@@ -201,7 +202,7 @@ def _dot_path(cursor: _Cursor) -> str:
                 raise cursor.error("expected an index (digits) after '['")
             cursor.expect("]")
             tokens.append(digits.lstrip("0") or "0")
-    return "".join("/" + escape_token(token) for token in tokens)
+    return format_pointer(tokens)
 
 
 def _named(cursor: _Cursor) -> Fields:

@@ -123,7 +123,7 @@ class ArazzoUser(User):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        from arazzo_runner.wire import Timeouts, make_client
+        from arazzo_runner.wire import make_client
 
         cls = type(self)
         if not cls.workflow_file:
@@ -131,7 +131,7 @@ class ArazzoUser(User):
         settings = dict(cls.settings)
         offline = bool(settings.pop("offline", False))
         self.workspace = _workspace(cls.workflow_file, offline)
-        self.client = make_client(Timeouts().for_httpx())
+        self.client = make_client()
         self.runner = Runner(
             servers=self._servers(),
             auth=cls.auth,

@@ -33,6 +33,8 @@ from arazzo_runner.document.openapi import (
     Operation,
     ResponseSpec,
 )
+from arazzo_runner.media import EVENT_STREAM, is_json
+from arazzo_runner.media import media_type as essence
 from arazzo_runner.mock.checks import OperationChecks, Problem, RequestParts
 from arazzo_runner.mock.choice import (
     Preference,
@@ -73,7 +75,7 @@ def _pick_media(response: ResponseSpec, accept: str) -> tuple[str, MediaTypeSpec
     declared = list(response.content.items())
     for media_range in _accepted(accept):
         for media_type, media in declared:
-            base = media_type.split(";")[0].strip().lower()
+            base = essence(media_type)
             major = base.split("/")[0]
             if media_range in (base, f"{major}/*", "*/*"):
                 return media_type, media
@@ -81,8 +83,8 @@ def _pick_media(response: ResponseSpec, accept: str) -> tuple[str, MediaTypeSpec
 
 
 def _is_json(media_type: str) -> bool:
-    base = media_type.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json") or base == "*/*"
+    base = essence(media_type)
+    return is_json(base) or base == "*/*"
 
 
 def _problem_response(status: int, problems: list[Problem], headers: Mapping[str, str]) -> Response:
@@ -165,7 +167,7 @@ class _OperationEndpoint:
             names = ", ".join(media.examples) or "none"
             msg = f"{media_type} has no example named {prefer.example!r}; declared: {names}"
             return _problem_response(400, _prefer_problem(msg), {})
-        if media_type.split(";")[0].strip().lower() == "text/event-stream":
+        if essence(media_type) == EVENT_STREAM:
             events = events_for(self.index, media, example)
             stream = paced(events, self.sleep) if self.sleep else paced(events)
             headers = {**headers, "Cache-Control": "no-cache"}

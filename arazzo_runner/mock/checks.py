@@ -24,6 +24,8 @@ from referencing.exceptions import Unresolvable
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import OpenAPIIndex, Operation, ParameterSpec
+from arazzo_runner.media import is_json
+from arazzo_runner.media import media_type as essence
 from arazzo_runner.mock.params import Raw, kinds_of, read_parameter
 
 Problem = dict[str, Any]
@@ -115,23 +117,19 @@ class OperationChecks:
             return []
         if not self.media:
             return []
-        media_type = (parts.content_type or "").split(";")[0].strip().lower()
+        media_type = essence(parts.content_type)
         key = _match_media(media_type, self.media)
         if key is None:
             expected = ", ".join(self.media)
             msg = f"unsupported media type {media_type or '(none)'}; expected {expected}"
             return [_problem(["header", "content-type"], msg, "value_error.media_type")]
-        if not _is_json(key if "*" not in key else media_type):
+        if not is_json(key if "*" not in key else media_type):
             return []
         try:
             value = json.loads(parts.body)
         except (ValueError, UnicodeDecodeError) as exc:
             return [_problem(["body"], f"invalid JSON: {exc}", "value_error.jsondecode")]
         return _schema_problems(self.media[key], value, ["body"])
-
-
-def _is_json(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _match_media(media_type: str, declared: Mapping[str, Any]) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 __all__ = ["SETTINGS", "Settings", "add_options", "inputs_file", "matches", "read_inputs_file"]
 
 import fnmatch
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,20 +75,12 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def _pairs(lines: Iterable[str], what: str, example: str) -> list[tuple[str, str]]:
-    found = []
-    for line in lines:
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            raise pytest.UsageError(f"{what} expects {example}, got {line!r}")
-        found.append((name.strip(), value))
-    return found
+    from arazzo_runner.cli import parse_pairs
 
-
-def _value(text: str) -> Any:
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        return list(parse_pairs(lines, what, example).items())
+    except InputError as exc:
+        raise pytest.UsageError(exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -105,10 +96,12 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
+        from arazzo_runner.cli import input_value
+
         servers = dict(_pairs(config.getini("arazzo_servers"), "arazzo_servers", "SOURCE=URL"))
         servers.update(_pairs(config.getoption("arazzo_server"), "--arazzo-server", "SOURCE=URL"))
         layers = tuple(
-            tuple((k, _value(v)) for k, v in _pairs(lines, what, "[WORKFLOW.]NAME=VALUE"))
+            tuple((k, input_value(v)) for k, v in _pairs(lines, what, "[WORKFLOW.]NAME=VALUE"))
             for lines, what in (
                 (config.getini("arazzo_inputs"), "arazzo_inputs"),
                 (config.getoption("arazzo_input"), "--arazzo-input"),

@@ -42,19 +42,20 @@ __all__ = [
     "summary_table",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "FORMATS": "diagnostics",
-        "HarRecorder": "har",
-        "Outcome": "outcome",
-        "render": "diagnostics",
-        "render_har": "har",
-        "render_json": "json_report",
-        "render_junit": "junit",
-        "report_data": "json_report",
-        "result_lines": "text",
-        "suite_exit_code": "outcome",
-        "summary_table": "text",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "FORMATS": "diagnostics",
+            "HarRecorder": "har",
+            "Outcome": "outcome",
+            "render": "diagnostics",
+            "render_har": "har",
+            "render_json": "json_report",
+            "render_junit": "junit",
+            "report_data": "json_report",
+            "result_lines": "text",
+            "suite_exit_code": "outcome",
+            "summary_table": "text",
+        },
+    )

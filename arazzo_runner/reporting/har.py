@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import httpx
 
 from arazzo_runner import __version__
+from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import MASK, Redactor, sensitive_name
 from arazzo_runner.reporting._har_body import Piece, content, decoded_pieces, events, post_data
 
@@ -41,7 +42,6 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_TOTAL_BYTES", "HarRecorder", "
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024
-_EVENT_STREAM = "text/event-stream"
 
 
 @dataclass
@@ -257,8 +257,8 @@ def _entry(entry: _Entry, redactor: Redactor, limit: int) -> dict[str, Any]:
     }
     if entry.page is not None:
         data["pageref"] = entry.page
-    mime = _header(entry.response_headers, "content-type").split(";", 1)[0].strip().lower()
-    if mime == _EVENT_STREAM:
+    mime = media_type(_header(entry.response_headers, "content-type"))
+    if mime == EVENT_STREAM:
         pieces = decoded_pieces(entry.pieces, _header(entry.response_headers, "content-encoding"))
         complete = entry.ended and entry.kept >= entry.total
         data["_events"] = events(pieces or [], complete=complete, redactor=redactor)
@@ -284,7 +284,7 @@ def _learn(data: Any, found: set[str]) -> None:
 
 
 def _body_values(body: bytes, content_type: str, found: set[str]) -> None:
-    essence = content_type.split(";", 1)[0].strip().lower()
+    essence = media_type(content_type)
     text = body.decode("utf-8", errors="replace")
     if essence == "application/x-www-form-urlencoded":
         _learn(dict(parse_qsl(text, keep_blank_values=True)), found)

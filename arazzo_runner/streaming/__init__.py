@@ -43,22 +43,23 @@ __all__ = [
     "stream_spec",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "AsyncEventStream": "event_stream",
-        "DEFAULT_MAX_EVENT_BYTES": "sse",
-        "EventStream": "event_stream",
-        "NotAnEventStream": "event_stream",
-        "SSEDecoder": "sse",
-        "STREAM_EXTENSION": "extension",
-        "ServerSentEvent": "sse",
-        "StreamSpec": "extension",
-        "StreamingRun": "handoff",
-        "consume": "extension",
-        "event_value": "extension",
-        "reported_error": "extension",
-        "reports_no_error": "extension",
-        "stream_spec": "extension",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "AsyncEventStream": "event_stream",
+            "DEFAULT_MAX_EVENT_BYTES": "sse",
+            "EventStream": "event_stream",
+            "NotAnEventStream": "event_stream",
+            "SSEDecoder": "sse",
+            "STREAM_EXTENSION": "extension",
+            "ServerSentEvent": "sse",
+            "StreamSpec": "extension",
+            "StreamingRun": "handoff",
+            "consume": "extension",
+            "event_value": "extension",
+            "reported_error": "extension",
+            "reports_no_error": "extension",
+            "stream_spec": "extension",
+        },
+    )

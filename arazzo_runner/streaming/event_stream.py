@@ -44,6 +44,7 @@ import anyio
 import httpx
 
 from arazzo_runner.errors import RunTimeout, StreamError
+from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.results import StreamFigures
 from arazzo_runner.streaming.bounds import Bounds, Watchdog, start_watchdog
 from arazzo_runner.streaming.figures import Arrivals
@@ -51,7 +52,6 @@ from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent
 
 __all__ = ["AsyncEventStream", "EventStream", "NotAnEventStream", "ensure_event_stream"]
 
-_EVENT_STREAM = "text/event-stream"
 _ERROR_BODY_LIMIT = 64 * 1024
 
 
@@ -76,8 +76,7 @@ def ensure_event_stream(response: httpx.Response) -> None:
     The media type is compared case-insensitively, ignoring parameters such as ``charset``.
     """
     content_type = response.headers.get("content-type", "")
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if response.is_success and media_type == _EVENT_STREAM:
+    if response.is_success and media_type(content_type) == EVENT_STREAM:
         return
     if not response.is_success:
         problem = f"the server answered HTTP {response.status_code} {response.reason_phrase}"
@@ -90,7 +89,7 @@ def ensure_event_stream(response: httpx.Response) -> None:
     ]
     suffix = f" ({', '.join(details)})" if details else ""
     raise NotAnEventStream(
-        f"expected a 2xx {_EVENT_STREAM} response: {problem}{suffix}",
+        f"expected a 2xx {EVENT_STREAM} response: {problem}{suffix}",
         response=response,
         hint="the body was not parsed as SSE; read it from error.response for details",
     )

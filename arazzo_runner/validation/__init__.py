@@ -14,7 +14,7 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.validation.context import Rule, RuleContext
-    from arazzo_runner.validation.inputs import check_inputs, parse_input_pairs
+    from arazzo_runner.validation.inputs import check_inputs
     from arazzo_runner.validation.rules import RULES, validate_path, validate_workspace
 
 __all__ = [
@@ -22,20 +22,19 @@ __all__ = [
     "Rule",
     "RuleContext",
     "check_inputs",
-    "parse_input_pairs",
     "validate_path",
     "validate_workspace",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "RULES": "rules",
-        "Rule": "context",
-        "RuleContext": "context",
-        "check_inputs": "inputs",
-        "parse_input_pairs": "inputs",
-        "validate_path": "rules",
-        "validate_workspace": "rules",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "RULES": "rules",
+            "Rule": "context",
+            "RuleContext": "context",
+            "check_inputs": "inputs",
+            "validate_path": "rules",
+            "validate_workspace": "rules",
+        },
+    )

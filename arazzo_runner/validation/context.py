@@ -20,8 +20,8 @@ from arazzo_runner.document import (
     Step,
     Workflow,
     Workspace,
-    pointer_tokens,
 )
+from arazzo_runner.pointer import pointer_tokens
 
 __all__ = ["COMPONENTS_PREFIX", "Rule", "RuleContext"]
 

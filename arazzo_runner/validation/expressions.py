@@ -27,6 +27,7 @@ from arazzo_runner.expressions import (
     parse_expression,
     walk,
 )
+from arazzo_runner.pointer import escape_token
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["EXPRESSION_RULES", "Site"]
@@ -44,10 +45,6 @@ class Site(NamedTuple):
     after_response: bool = False
 
 
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
     """Every string inside ``value`` with its pointer (iterative: no recursion limit)."""
     stack = [(value, pointer)]
@@ -56,7 +53,7 @@ def strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, str):
             yield node, where
         elif type(node) is dict or isinstance(node, Mapping):
-            stack.extend((v, f"{where}/{_escape(str(k))}") for k, v in reversed(list(node.items())))
+            stack.extend((v, f"{where}/{escape_token(k)}") for k, v in reversed(list(node.items())))
         elif isinstance(node, (list, tuple)):
             stack.extend((v, f"{where}/{i}") for i, v in reversed(list(enumerate(node))))
 

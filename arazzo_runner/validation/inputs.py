@@ -9,7 +9,6 @@ request to ``/None/``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,21 +16,7 @@ from arazzo_runner.document import ArazzoDocument, Workflow
 from arazzo_runner.errors import InputError
 from arazzo_runner.redact import sensitive_name
 
-__all__ = ["check_inputs", "parse_input_pairs"]
-
-
-def parse_input_pairs(pairs: Iterable[str]) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``; a pair without ``=`` is an InputError."""
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name:
-            raise InputError(f"input {pair!r} is not NAME=VALUE", hint="e.g. -i petId=42")
-        try:
-            values[name] = json.loads(text)
-        except ValueError:
-            values[name] = text
-    return values
+__all__ = ["check_inputs"]
 
 
 def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[str, Any]) -> None:

@@ -14,27 +14,26 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.wire.auth import Credentials
-    from arazzo_runner.wire.client import client_over, make_client
+    from arazzo_runner.wire.client import Timeouts, make_client
     from arazzo_runner.wire.excerpts import excerpt
-    from arazzo_runner.wire.executor import HttpExecutor, Timeouts
+    from arazzo_runner.wire.executor import HttpExecutor
 
 __all__ = [
     "Credentials",
     "HttpExecutor",
     "Timeouts",
-    "client_over",
     "excerpt",
     "make_client",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "Credentials": "auth",
-        "HttpExecutor": "executor",
-        "Timeouts": "executor",
-        "client_over": "client",
-        "excerpt": "excerpts",
-        "make_client": "client",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "Credentials": "auth",
+            "HttpExecutor": "executor",
+            "Timeouts": "client",
+            "make_client": "client",
+            "excerpt": "excerpts",
+        },
+    )

@@ -39,13 +39,12 @@ __all__ = [
     "env_var_name",
     "fal_key_host",
     "is_fal_scheme",
-    "parse_auth_pairs",
 ]
 
 import base64
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -53,7 +52,7 @@ from urllib.parse import quote, urljoin
 import httpx
 
 from arazzo_runner.document.openapi import SecurityScheme
-from arazzo_runner.errors import CredentialsError, InputError
+from arazzo_runner.errors import CredentialsError
 from arazzo_runner.redact import Redactor
 
 PREFIX_EXTENSION = "x-arazzo-runner-prefix"
@@ -72,20 +71,6 @@ def fal_key_host(host: str) -> bool:
 def env_var_name(scheme_key: str) -> str:
     """``ARAZZO_AUTH_<KEY>`` for a scheme key (``falKey`` -> ``ARAZZO_AUTH_FALKEY``)."""
     return "ARAZZO_AUTH_" + _NOT_ALNUM.sub("_", scheme_key).upper()
-
-
-def parse_auth_pairs(pairs: Iterable[str]) -> dict[str, str]:
-    """``["falKey=abc"]`` -> ``{"falKey": "abc"}``; a pair without ``=`` is an InputError."""
-    result: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(
-                f"--auth expects SCHEME=VALUE, got {key.strip() or pair[:20]!r}...",
-                hint="SCHEME is a key of components.securitySchemes",
-            )
-        result[key.strip()] = value
-    return result
 
 
 def is_fal_scheme(scheme: SecurityScheme) -> bool:
@@ -108,11 +93,10 @@ class Credentials:
 
     @classmethod
     def from_sources(
-        cls, auth: Iterable[str] | Mapping[str, str] = (), environ: Mapping[str, str] | None = None
+        cls, auth: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
     ) -> Credentials:
-        """From ``--auth`` pairs (or a mapping) and an environment (``os.environ`` usually)."""
-        given = dict(auth) if isinstance(auth, Mapping) else parse_auth_pairs(auth)
-        return cls(given, dict(environ or {}))
+        """From ``{scheme: value}`` (``--auth`` as parsed by the CLI) and an environment."""
+        return cls(dict(auth or {}), dict(environ or {}))
 
     def lookup(self, scheme: SecurityScheme, host: str | None = None) -> str | None:
         """The credential for ``scheme`` on a request to ``host`` (None: any host), or None."""

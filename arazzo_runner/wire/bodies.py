@@ -51,22 +51,11 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from arazzo_runner.errors import InputError
+from arazzo_runner.media import charset, is_json, is_xml, media_type
+from arazzo_runner.pointer import pointer_tokens
 from arazzo_runner.wire.serialize import scalar_text
 
 Encoder = Callable[[Any, str], tuple[bytes, str]]
-
-
-def media_type(content_type: str | None) -> str:
-    """The lower-cased ``type/subtype`` of a Content-Type, without parameters."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _is_json(essence: str) -> bool:
-    return essence == "application/json" or essence.endswith("+json")
-
-
-def _is_xml(essence: str) -> bool:
-    return essence in ("application/xml", "text/xml") or essence.endswith("+xml")
 
 
 def choose_content_type(declared: Sequence[str], explicit: str | None) -> str | None:
@@ -82,14 +71,6 @@ def choose_content_type(declared: Sequence[str], explicit: str | None) -> str | 
 # --- encoders -------------------------------------------------------------------------------
 
 
-def _charset(content_type: str) -> str:
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
-    return "utf-8"
-
-
 def _text_bytes(payload: Any, content_type: str) -> bytes:
     if isinstance(payload, bytes):
         return payload
@@ -100,7 +81,7 @@ def _text_bytes(payload: Any, content_type: str) -> bytes:
         )
     text = "" if payload is None else scalar_text(payload)
     try:
-        return text.encode(_charset(content_type))
+        return text.encode(charset(content_type))
     except (LookupError, UnicodeEncodeError) as exc:
         raise InputError(f"cannot encode the body as {content_type}: {exc}") from exc
 
@@ -231,7 +212,7 @@ def encode_body(
 def _pointer_tokens(target: str) -> list[str]:
     if target and not target.startswith("/"):
         raise InputError(f"replacement target {target!r} is not a JSON Pointer (must start with /)")
-    return [t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:]]
+    return pointer_tokens(target)
 
 
 def _index(token: str, size: int, target: str) -> int:
@@ -365,7 +346,7 @@ def apply_replacements(
     if not replacements:
         return payload
     essence = media_type(content_type)
-    if _is_xml(essence) or (not _is_json(essence) and _looks_xml(payload)):
+    if is_xml(essence) or (not is_json(essence) and _looks_xml(payload)):
         if not isinstance(payload, (str, bytes)):
             raise InputError("XPath replacements need the XML payload as text")
         return replace_xml(payload, replacements)

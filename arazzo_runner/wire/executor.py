@@ -44,14 +44,13 @@ from arazzo_runner.document.openapi import Operation
 from arazzo_runner.engine import Exchange, OperationCall
 from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
+from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
-from arazzo_runner.wire.bodies import media_type
-from arazzo_runner.wire.client import make_client
+from arazzo_runner.wire.client import Timeouts, make_client
 from arazzo_runner.wire.request import BuiltRequest, Targets, build_request
 from arazzo_runner.wire.response import (
-    EVENT_STREAM,
     MAX_BODY_BYTES,
     decode_body,
     describe_error_response,
@@ -66,19 +65,6 @@ from arazzo_runner.wire.response import (
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 """Failures before any response byte that a dropped keep-alive connection produces."""
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds for the HTTP client; ``None`` disables one."""
-
-    connect: float | None = 10.0
-    read: float | None = 30.0
-    write: float | None = 30.0
-    pool: float | None = 10.0
-
-    def for_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
 @dataclass(frozen=True)
@@ -129,7 +115,7 @@ class HttpExecutor:
         self.max_body_bytes = max_body_bytes
         self.redactor = redactor or Redactor()
         self._owns_client = client is None
-        self.client = client or make_client(self.timeouts.for_httpx())
+        self.client = client or make_client(self.timeouts)
         self.auth = Authenticator(credentials, self.redactor, self.client)
         self._targets = Targets(workspace)
 

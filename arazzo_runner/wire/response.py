@@ -34,14 +34,12 @@ import httpx
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import Operation
 from arazzo_runner.errors import RunError, RunTimeout, TransportError
-from arazzo_runner.wire.bodies import media_type
+from arazzo_runner.media import EVENT_STREAM, charset, media_type
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
-EVENT_STREAM = "text/event-stream"
 _TEXT_TYPES = ("application/x-www-form-urlencoded", "application/javascript", "application/xml")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _DIGITS = re.compile(r"\d+(\.\d+)?\Z")
-_CHARSET = re.compile(r";\s*charset=\"?([^\";]+)", re.IGNORECASE)
 
 
 def headers_dict(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -109,11 +107,6 @@ def read_body(
     return bytes(body)
 
 
-def _charset(content_type: str) -> str:
-    match = _CHARSET.search(content_type)
-    return match.group(1).strip() if match else "utf-8"
-
-
 def _is_textual(essence: str) -> bool:
     return (
         essence.startswith("text/")
@@ -136,7 +129,7 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     if not _is_textual(essence):
         return raw
     try:
-        text = raw.decode(_charset(content_type or ""), errors="replace")
+        text = raw.decode(charset(content_type), errors="replace")
     except LookupError:
         text = raw.decode("utf-8", errors="replace")
     if essence == "application/json" or essence.endswith("+json"):

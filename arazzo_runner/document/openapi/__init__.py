@@ -32,15 +32,16 @@ __all__ = [
     "load_openapi",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "MediaTypeSpec": "index",
-        "OpenAPIIndex": "index",
-        "Operation": "index",
-        "ParameterSpec": "index",
-        "ResponseSpec": "index",
-        "SecurityScheme": "index",
-        "load_openapi": "index",
-    },
-)
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "MediaTypeSpec": "index",
+            "OpenAPIIndex": "index",
+            "Operation": "index",
+            "ParameterSpec": "index",
+            "ResponseSpec": "index",
+            "SecurityScheme": "index",
+            "load_openapi": "index",
+        },
+    )

@@ -24,7 +24,8 @@ from arazzo_runner.document.openapi.model import (
     Server,
     frozen,
 )
-from arazzo_runner.document.openapi.refs import Node, RefResolver, escape_token, pointer_of
+from arazzo_runner.document.openapi.refs import Node, RefResolver
+from arazzo_runner.pointer import escape_token, format_pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 SCHEME_TYPES = frozenset({"apiKey", "http", "oauth2", "openIdConnect", "mutualTLS"})
@@ -86,7 +87,7 @@ class IndexBuilder:
     # -- diagnostics -------------------------------------------------------------------------
     def warn(self, code: str, node: Node, message: str, hint: str | None = None) -> None:
         loc = node.doc.locate_key(node.path) if node.path else node.doc.locate(())
-        pointer = pointer_of(node.path)
+        pointer = format_pointer(node.path)
         self.diagnostics.append(
             Diagnostic(
                 Severity.WARNING, code, message, loc.file, loc.line, loc.column, pointer, hint

@@ -16,9 +16,7 @@ __all__ = [
     "Fetch",
     "Node",
     "RefResolver",
-    "escape_token",
     "is_ref",
-    "pointer_of",
     "split_pointer",
 ]
 
@@ -30,6 +28,7 @@ from arazzo_runner.diagnostics import Diagnostic, Severity
 from arazzo_runner.document.sources import resolve_url
 from arazzo_runner.document.yaml_reader import LocatedDocument
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.pointer import format_pointer, pointer_tokens
 
 Fetch = Callable[[str], LocatedDocument]
 PathKey = tuple[str | int, ...]
@@ -39,23 +38,13 @@ _DATA_KEYS = frozenset({"example", "default", "const", "enum"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "schemas"})
 
 
-def escape_token(token: str | int) -> str:
-    """One RFC 6901 reference token: ``~`` -> ``~0``, ``/`` -> ``~1``."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def pointer_of(path: PathKey) -> str:
-    """The JSON pointer string of a path tuple (``()`` is ``""``)."""
-    return "".join("/" + escape_token(token) for token in path)
-
-
 def split_pointer(pointer: str) -> tuple[str, ...] | None:
     """Unescaped tokens of ``pointer``, or None when it is not a JSON pointer."""
     if pointer == "":
         return ()
     if not pointer.startswith("/"):
         return None
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+    return tuple(pointer_tokens(pointer))
 
 
 def is_ref(value: Any) -> bool:
@@ -96,7 +85,7 @@ def _walk(node: Node, tokens: tuple[str, ...]) -> Node | str:
             key = int(token)
             value = value[key]
         else:
-            return f"{pointer_of((*path, token))!r} does not exist in {node.url}"
+            return f"{format_pointer((*path, token))!r} does not exist in {node.url}"
         path = (*path, key)
     return Node(value, node.doc, node.url, path)
 
@@ -179,7 +168,7 @@ class RefResolver:
     def report(self, node: Node, reason: str) -> None:
         """An ``unresolved-ref`` error at the ``$ref`` of ``node`` (once per place)."""
         path = (*node.path, "$ref")
-        pointer = pointer_of(path)
+        pointer = format_pointer(path)
         if (node.doc.file, pointer) in self._reported:
             return
         self._reported.add((node.doc.file, pointer))
