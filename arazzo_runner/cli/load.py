@@ -58,11 +58,12 @@ def _import_load() -> Any:
 
 
 def _checked(path: str, workflow_id: str | None, inputs: dict[str, Any], offline: bool) -> str:
-    """Load and validate the document, check the inputs once: exit 2 before any user starts."""
-    from arazzo_runner import Runner
+    """Load and validate the document (for every user of this process), check the inputs
+    once: exit 2 before any user starts."""
+    from arazzo_runner.loadtest import loaded
     from arazzo_runner.validation import check_inputs
 
-    workspace = Runner(offline=offline).load(path)
+    workspace = loaded(path, offline)
     document = workspace.root
     assert document is not None  # load() refuses a workspace without one
     ids = [w.workflow_id for w in document.workflows]

@@ -16,9 +16,17 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.loadtest.session import LoadPlan, Summary, run_session
-    from arazzo_runner.loadtest.user import ArazzoUser, StepFailed, report_result
+    from arazzo_runner.loadtest.user import ArazzoUser, StepFailed, loaded, report_result
 
-__all__ = ["ArazzoUser", "LoadPlan", "StepFailed", "Summary", "report_result", "run_session"]
+__all__ = [
+    "ArazzoUser",
+    "LoadPlan",
+    "StepFailed",
+    "Summary",
+    "loaded",
+    "report_result",
+    "run_session",
+]
 
 __getattr__, __dir__ = attach(
     __name__,
@@ -27,6 +35,7 @@ __getattr__, __dir__ = attach(
         "LoadPlan": "session",
         "StepFailed": "user",
         "Summary": "session",
+        "loaded": "user",
         "report_result": "user",
         "run_session": "session",
     },

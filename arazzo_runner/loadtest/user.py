@@ -26,7 +26,7 @@ Importing this module imports Locust, which patches the standard library for gev
 
 from __future__ import annotations
 
-__all__ = ["ArazzoUser", "report_result"]
+__all__ = ["ArazzoUser", "StepFailed", "loaded", "report_result"]
 
 import threading
 from collections.abc import Callable, Mapping
@@ -61,8 +61,9 @@ def _drain(step_id: str, stream: Any) -> str | None:
     return None
 
 
-def _workspace(path: str, offline: bool) -> Any:
-    """The loaded, validated document, once per process (virtual users share it)."""
+def loaded(path: str, offline: bool = False) -> Any:
+    """The loaded, validated workspace of ``path``, once per process (virtual users share it;
+    ``arazzo load`` calls it before any user starts, so none pays for loading)."""
     key = (path, offline)
     with _LOADING:
         if key not in _LOADED:
@@ -130,7 +131,7 @@ class ArazzoUser(User):
             raise TypeError(f"{cls.__name__}.workflow_file is not set")
         settings = dict(cls.settings)
         offline = bool(settings.pop("offline", False))
-        self.workspace = _workspace(cls.workflow_file, offline)
+        self.workspace = loaded(cls.workflow_file, offline)
         self.client = make_client()
         self.runner = Runner(
             servers=self._servers(),
