@@ -178,6 +178,10 @@ def test_json_carries_the_figures_of_a_stream_handed_to_stream(
     result = json.loads(out.splitlines()[-1])
     assert result["type"] == "result"
     _check(result["steps"][0]["stream"])
+    args = ("run", str(doc), "-w", "handed", "-S", f"api={base}", "--stream")
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert "handed/ticks 200" in out and f"({EVENTS} events, first event " in out
 
 
 def test_reports_and_terminal_show_the_figures(

@@ -33,13 +33,17 @@ def step_lines(step: StepResult) -> list[str]:
 
 
 def _stream_note(step: StepResult) -> str:
-    """`` (3 events, first event 41.2 ms)``, or `` (3 events)``, or nothing."""
-    if step.events is None:
-        return ""
+    """`` (3 events, first event 41.2 ms)``, or `` (3 events)``, or nothing. A stream handed
+    to a consumer (``--stream``) has its count in its figures only."""
     figures = step.stream
+    events = step.events
+    if events is None and figures is not None and figures.events:
+        events = figures.events
+    if events is None:
+        return ""
     if figures is None or figures.first_event_ms is None:
-        return f" ({step.events} events)"
-    return f" ({step.events} events, first event {figures.first_event_ms:.1f} ms)"
+        return f" ({events} events)"
+    return f" ({events} events, first event {figures.first_event_ms:.1f} ms)"
 
 
 def first_event_ms(outcome: Outcome) -> float | None:
