@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -249,3 +250,17 @@ def test_ctrl_c_stops_every_job_and_writes_the_reports(
         ("slow1", 130),
         ("slow2", 130),
     ]
+
+
+def test_mock_with_jobs_gives_the_results_of_a_sequential_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each file's mocks start once; its jobs run on a copy of the runner pointing at them."""
+    todo = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "todo")
+    runs = []
+    for jobs in ("1", "3"):
+        code, out, err = run_cli(capsys, "run", todo, "--mock", "--json", "--jobs", jobs)
+        assert code == 0, err
+        runs.append(_untimed(json.loads(re.sub(r"127\.0\.0\.1:\d+", "mock", out))))
+    assert runs[0] == runs[1]  # each run's mocks listen on ports of their own
+    assert [o["workflowId"] for o in runs[1]] == ["health", "create-and-read", "read-one"]
