@@ -147,6 +147,9 @@ class StepResult:
     action: str | None = None
     excerpt: Excerpt | None = None
     stream: StreamFigures | None = None
+    started_ms: float | None = None  # since the run started (not in to_dict: its shape is fixed)
+    waited_ms: float = 0.0  # the retry delay slept before this attempt
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -167,6 +170,8 @@ class StepResult:
             data["action"] = self.action
         if self.stream is not None:
             data["stream"] = self.stream.to_dict()
+        if self.notes:
+            data["notes"] = list(self.notes)
         return data
 
 

@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.engine import Exchange, OperationCall, StreamConsumer
+from arazzo_runner.engine import Exchange, OperationCall, StepListener, StreamConsumer
 from arazzo_runner.errors import InputError, ValidationFailed
 from arazzo_runner.redact import Redactor
 from arazzo_runner.results import Excerpt, RunResult, partial_result
+from arazzo_runner.settings import RunSettings
 from arazzo_runner.wire import excerpt
 
 if TYPE_CHECKING:
@@ -48,18 +50,25 @@ PathLike = str | os.PathLike[str]
 _T = TypeVar("_T")
 
 
+_UNSET: Any = object()  # a setting the caller did not give (None is a value: no bound)
+
+
 class Runner:
     """Run settings shared by every run: servers, credentials, HTTP client, limits.
 
     ``servers`` maps source description names to base URLs; ``auth`` maps security scheme
     names to credentials (``env`` is where ``ARAZZO_AUTH_<SCHEME>``/``FAL_KEY`` are looked up,
-    ``os.environ`` by default); ``max_steps`` is the step budget of one run and ``timeout`` its
-    overall deadline in seconds; ``stream_consumer(step_id, event_stream)`` receives the open
+    ``os.environ`` by default); ``settings`` (:class:`~arazzo_runner.settings.RunSettings`) holds
+    the bounds of each run, and ``max_steps`` (the step budget), ``timeout`` (the overall
+    deadline in seconds), ``idle_timeout`` and ``first_byte_timeout`` (stream bounds) override
+    its fields (``None`` for a timeout: no bound; an invalid value raises ValueError);
+    ``stream_consumer(step_id, event_stream)`` receives the open
     :class:`~arazzo_runner.streaming.event_stream.EventStream` of each streaming step that passed;
     ``redactor`` (optional) is a :class:`~arazzo_runner.redact.Redactor` the run adds every
     secret it learns to, so the caller can mask its own output with it; ``excerpts=False``
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
-    ``arazzo run``, saves building one per request).
+    ``arazzo run``, saves building one per request); ``listener`` (a
+    :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends.
     """
 
     def __init__(
@@ -70,13 +79,16 @@ class Runner:
         env: Mapping[str, str] | None = None,
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        max_steps: int = 1000,
-        timeout: float | None = None,
+        settings: RunSettings | None = None,
+        max_steps: Any = _UNSET,
+        timeout: Any = _UNSET,
+        idle_timeout: Any = _UNSET,
+        first_byte_timeout: Any = _UNSET,
         offline: bool = False,
         stream_consumer: StreamConsumer | None = None,
-        idle_timeout: float = 15.0,
         redactor: Redactor | None = None,
         excerpts: bool = True,
+        listener: StepListener | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
@@ -85,13 +97,37 @@ class Runner:
         self.env = os.environ if env is None else env
         self.client = client
         self.transport = transport
-        self.max_steps = max_steps
-        self.timeout = timeout
+        given = {
+            "max_steps": max_steps,
+            "timeout": timeout,
+            "idle_timeout": idle_timeout,
+            "first_byte_timeout": first_byte_timeout,
+        }
+        overrides = {name: value for name, value in given.items() if value is not _UNSET}
+        self.settings = replace(settings or RunSettings(), **overrides)
         self.offline = offline
         self.stream_consumer = stream_consumer
-        self.idle_timeout = idle_timeout
         self.redactor = redactor
         self.excerpts = excerpts
+        self.listener = listener
+        self.listener = listener
+        self.listener = listener
+
+    @property
+    def max_steps(self) -> int:
+        return self.settings.max_steps
+
+    @max_steps.setter
+    def max_steps(self, value: int) -> None:
+        self.settings = replace(self.settings, max_steps=value)
+
+    @property
+    def timeout(self) -> float | None:
+        return self.settings.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self.settings = replace(self.settings, timeout=value)
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -131,14 +167,16 @@ class Runner:
         workflow = _pick_workflow(document, workflow_id)
         values = dict(inputs or {})
         check_inputs(document, workflow, values)
-        executor, own_client = self._executor(workspace)
+        due = self.settings.due(time.monotonic())  # one deadline for the engine and the wire
+        executor, own_client = self._executor(workspace, due)
         recorder = _Recorder(executor, excerpts=self.excerpts)
         try:
             engine = Engine(
                 workspace,
                 recorder,
-                limits=RunLimits(max_steps=self.max_steps, timeout=self.timeout),
+                limits=RunLimits(self.settings, due=due),
                 stream_consumer=self.stream_consumer,
+                listener=self.listener,
             )
             result = engine.run(workflow.workflow_id, values)
         except KeyboardInterrupt as interrupt:
@@ -189,7 +227,9 @@ class Runner:
         called in the worker thread."""
         return await _in_thread(self.run, source, workflow_id, inputs)
 
-    def _executor(self, workspace: Workspace) -> tuple[HttpExecutor, httpx.Client | None]:
+    def _executor(
+        self, workspace: Workspace, due: float | None
+    ) -> tuple[HttpExecutor, httpx.Client | None]:
         """The run's executor, and the client made here around ``transport`` (to close)."""
         from arazzo_runner.wire import HttpExecutor, make_client
 
@@ -200,9 +240,9 @@ class Runner:
             servers=self.servers,
             auth=self.auth,
             env=self.env,
-            idle_timeout=self.idle_timeout,
+            settings=self.settings,
+            due=due,
             redactor=self._redactor(),
-            deadline=self.timeout,
         )
         return executor, own
 

@@ -202,6 +202,7 @@ def test_progress_lines_keep_document_order(
         (("--jobs", "0"), "--jobs must be at least 1"),
         (("--jobs", "2", "--stream"), "--stream (or --until) prints events live"),
         (("--jobs", "2", "--har", "x.har"), "--har records one run at a time"),
+        (("--jobs", "2", "--html", "x.html"), "--html records one run at a time"),
     ],
 )
 def test_bad_jobs_options_exit_2(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from tests.support.asgi_server import serve
 ROOT = Path(__file__).resolve().parents[1]
 BODIES = str(ROOT / "workflows" / "bodies.arazzo.yaml")
 PARAMS = str(ROOT / "workflows" / "params.arazzo.yaml")
+PETSTORE = str(ROOT / "workflows" / "petstore.arazzo.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +176,33 @@ def test_json_shape(echo: tuple[Starlette, str], capsys: pytest.CaptureFixture[s
         assert step["attempts"] == 1 and step["failures"] == []
         assert isinstance(step["durationMs"], (int, float)) and step["durationMs"] >= 0
     assert [s["stepId"] for s in data["steps"]][0] == "jsonObject"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeout", "-1"], "--timeout must be a positive number of seconds, or 0 for no bound"),
+        (["--timeout", "nan"], "--timeout must be a positive number"),
+        (["--timeout", "inf"], "--timeout must be a positive number"),
+        (["--idle-timeout", "1e309"], "--idle-timeout must be a positive number"),
+        (["--max-steps", "0"], "--max-steps must be a whole number of at least 1, got 0"),
+    ],
+)
+def test_run_settings_are_checked_at_the_edge(args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "run", PETSTORE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_zero_timeout_means_no_bound() -> None:
+    from arazzo_runner.cli.run import run_settings
+
+    settings = run_settings(timeout=0, idle_timeout=0, max_steps=5)
+    assert (settings.timeout, settings.idle_timeout, settings.max_steps) == (None, None, 5)

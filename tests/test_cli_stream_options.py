@@ -1,6 +1,6 @@
 """``arazzo run --stream`` options against a real fal-like SSE app on 127.0.0.1: ``--until``
 (JMESPath truthiness, implies ``--stream``), ``--query``, bad expressions refused before any
-request, and the live counter a terminal gets."""
+request, and the status line a terminal gets cleared before each event line."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from arazzo_runner.cli import main
 from arazzo_runner.cli.jmespath_options import compile_option, truthy
 from arazzo_runner.cli.output import StreamPrinter
+from arazzo_runner.cli.progress import CLEAR, LiveProgress
 from arazzo_runner.errors import InputError
 from arazzo_runner.redact import Redactor
 from arazzo_runner.streaming.sse import ServerSentEvent
@@ -107,15 +108,18 @@ def test_truthiness_table() -> None:
         compile_option("a.[", "--query")
 
 
-def test_a_terminal_gets_a_live_counter_cleared_before_each_line(
+def test_a_terminal_gets_its_status_line_cleared_before_each_event_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status = io.StringIO()
-    printer = StreamPrinter(as_json=False, until=None, redactor=Redactor(), status=status)
+    screen = io.StringIO()
+    progress = LiveProgress(screen, Redactor(), final_lines=False)
+    printer = StreamPrinter(as_json=False, until=None, redactor=Redactor(), status=progress)
     events = [ServerSentEvent(data=json.dumps(e), event="event") for e in DATA]
+    progress.step_started("stream-inference", "openStream")
     printer("openStream", iter(events))
     out = capsys.readouterr().out
     assert out.count("[openStream] #") == 3
-    shown = status.getvalue()
-    assert "\r[openStream] 1 events" in shown and "\r[openStream] 3 events" in shown
-    assert shown.endswith("\r\033[K")  # the counter line is gone when the stream ends
+    shown = screen.getvalue()
+    # drawn at the start and after each event, cleared before each event line and at the end
+    assert shown.count("stream-inference/openStream") == 4
+    assert shown.count(CLEAR) == 4 + 4 and shown.endswith(CLEAR)

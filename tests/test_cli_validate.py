@@ -181,3 +181,28 @@ def test_help_and_version_import_no_machinery() -> None:
     assert lines.count("exit 0") == 2
     assert "Commands:" in result.stdout and "validate" in result.stdout
     assert f"arazzo, version {arazzo_runner.__version__}" in result.stdout
+
+
+def test_offline_unreachable_source_is_exit_0_and_says_what_was_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "remote.arazzo.yaml"
+    path.write_text(
+        """\
+arazzo: 1.0.1
+info: {title: t, version: "1"}
+sourceDescriptions:
+  - {name: pets, url: "https://pets.example.invalid/openapi.yaml", type: openapi}
+workflows:
+  - workflowId: w
+    steps:
+      - {stepId: list, operationId: listPets}
+      - {stepId: get, operationId: $sourceDescriptions.pets.getPet}
+""",
+        encoding="utf-8",
+    )
+    code, out, _ = _run("validate", "--offline", str(path))
+    assert code == 0
+    assert "warning source-unreachable" in out
+    assert "info checks-skipped source 'pets' was not loaded" in out
+    assert "steps list, get are not checked" in out
+    strict, _, err = _run("validate", "--offline", "--strict", str(path))
+    assert strict == 2 and "failed" in err

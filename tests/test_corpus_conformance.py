@@ -4,13 +4,17 @@ Every Arazzo document in ``MANIFEST.tsv`` (validity ``valid``, ``invalid`` or ``
 validated offline; none may raise or take more than a second. For the labelled ones, "ours" is
 ``invalid`` when we report an error, else ``valid``.
 
-* At least 95% of ``valid`` documents have no errors, and at least 90% of ``invalid`` ones have
+* At least 95% of ``valid`` documents have no errors, and at least 95% of ``invalid`` ones have
   errors.
 * **Arazzo 1.1** documents get ``unsupported-version`` (an error) from us. Labelled ``invalid``
   they count as agreeing; labelled ``valid`` they are listed as deliberate disagreements and are
   **excluded from the 95% base** (we do not claim to judge 1.1 documents).
 * Every disagreement is listed in ``tests/data/corpus_disagreements.tsv`` with a reason
   (``label wrong: ...`` or ``deliberate: ...``); an unlisted disagreement or a stale row fails.
+  A document whose label that file calls wrong (with the reason read from the file, e.g. the
+  OAI pet-coupons example sends ``pet_id`` to ``/pet/{petId}/coupons``) is counted under the
+  corrected label, so the bounds measure agreement with what the documents are (the figures
+  against the labels as given are in ``docs/validation.md``).
 """
 
 from __future__ import annotations
@@ -74,16 +78,28 @@ def test_every_document_validates_quickly(outcomes: list[Outcome]) -> None:
     assert slow == []
 
 
+def _corrected(outcomes: list[Outcome]) -> list[tuple[str, Outcome]]:
+    """(label, outcome) with the labels corpus_disagreements.tsv says are wrong flipped."""
+    wrong = {p for p, row in _listed().items() if row[2].startswith("label wrong: ")}
+    flip = {"valid": "invalid", "invalid": "valid", "unknown": "unknown"}
+    return [(flip[o.label] if o.path in wrong else o.label, o) for o in outcomes]
+
+
+def _share(outcomes: list[Outcome], label: str) -> tuple[int, int]:
+    base = [
+        o for lab, o in _corrected(outcomes) if lab == label and not (o.is_1_1 and lab == "valid")
+    ]
+    return len([o for o in base if o.ours == label]), len(base)
+
+
 def test_valid_documents_have_no_errors(outcomes: list[Outcome]) -> None:
-    base = [o for o in outcomes if o.label == "valid" and not o.is_1_1]
-    agreeing = [o for o in base if o.ours == "valid"]
-    assert len(agreeing) / len(base) >= 0.95, f"{len(agreeing)}/{len(base)}"
+    agreeing, base = _share(outcomes, "valid")
+    assert agreeing / base >= 0.95, f"{agreeing}/{base}"
 
 
 def test_invalid_documents_have_errors(outcomes: list[Outcome]) -> None:
-    base = [o for o in outcomes if o.label == "invalid"]
-    agreeing = [o for o in base if o.ours == "invalid"]
-    assert len(agreeing) / len(base) >= 0.90, f"{len(agreeing)}/{len(base)}"
+    agreeing, base = _share(outcomes, "invalid")
+    assert agreeing / base >= 0.95, f"{agreeing}/{base}"
 
 
 def test_disagreements_are_exactly_the_listed_ones(outcomes: list[Outcome]) -> None:

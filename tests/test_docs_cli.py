@@ -6,8 +6,9 @@
 * docs/ci.md: the GitHub Actions workflow's ``run:`` steps of each job run in order as one
   ``bash -eo pipefail`` script (GitHub's default shell), with the job's ``env`` (a free port, a
   test token for the secret); only ``pip install`` steps are skipped. The service it starts in
-  the background is ended when the script ends. The pre-commit snippet names the hook that
-  ``.pre-commit-hooks.yaml`` defines, and that hook's entry runs on the files it matches.
+  the background is ended when the script ends. The pre-commit snippet is the hook that
+  ``.pre-commit-hooks.yaml`` defines, and it runs, as written, under the real ``pre-commit``
+  in a new Git repository: a valid commit goes in, a broken workflow file is refused.
 """
 
 from __future__ import annotations
@@ -174,22 +175,57 @@ def test_pre_commit_hook_is_defined_and_its_entry_runs(workdir: Path) -> None:
     assert all(files.search(name) for name in names)
     others = ["openapi.yaml", "not-arazzo.yaml", "pets.arazzo.yaml.bak", "arazzo/x.yaml"]
     assert not any(files.search(name) for name in others)
-    snippet = yaml.safe_load(next(b for b in blocks("ci.md", "yaml") if "repos:" in b))
-    assert snippet["repos"][0]["hooks"][0]["id"] == hook["id"]
-    examples = sorted(
-        str(p.relative_to(workdir)) for p in (workdir / "docs").rglob("*") if files.search(str(p))
+    (local,) = _pre_commit_snippet()["repos"][0]["hooks"]
+    # the documented local hook is the package's own, run by the installed arazzo
+    assert (local["id"], local["entry"], local["files"]) == (
+        hook["id"],
+        hook["entry"],
+        hook["files"],
     )
-    assert examples == [
-        "docs/examples/todo/smoke.arazzo.yaml",
-        "docs/examples/todo/todos.arazzo.yaml",
-    ]
-    args = " ".join(snippet["repos"][0]["hooks"][0].get("args", []))
-    done = _bash(f"{hook['entry']} {args} {' '.join(examples)}", workdir, _env())
-    assert done.returncode == 0, done.stdout + done.stderr
-    broken = workdir / "broken.arazzo.yaml"
-    broken.write_text("arazzo: 1.0.1\nworkflows: []\n")
-    done = _bash(f"{hook['entry']} {args} {broken.name}", workdir, _env())
-    assert done.returncode == 2 and "broken.arazzo.yaml:" in done.stdout
+
+
+def _pre_commit_snippet() -> dict[str, Any]:
+    snippet: dict[str, Any] = yaml.safe_load(
+        next(b for b in blocks("ci.md", "yaml") if "repos:" in b)
+    )
+    return snippet
+
+
+def _git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args]
+    return subprocess.run(
+        command, cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_pre_commit_snippet_refuses_a_broken_workflow(workdir: Path, tmp_path: Path) -> None:
+    """The snippet of docs/ci.md as written, with the real pre-commit: a commit of the example
+    workflows goes in, a commit adding a broken one is refused with its file:line errors."""
+    pre_commit = shutil.which("pre-commit", path=BIN)
+    assert pre_commit is not None, "pre-commit is in the test extra"
+    repo = tmp_path / "repo"
+    shutil.copytree(workdir / "docs" / "examples" / "todo", repo / "todo")
+    config = next(b for b in blocks("ci.md", "yaml") if "repos:" in b)
+    (repo / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    env = _env(PRE_COMMIT_HOME=str(tmp_path / "cache"), HOME=str(tmp_path))
+    assert _git(repo, "init", "-q", env=env).returncode == 0
+    installed = subprocess.run(
+        [pre_commit, "install"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert _git(repo, "add", "-A", env=env).returncode == 0
+    good = _git(repo, "commit", "-q", "-m", "workflows", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "arazzo validate" in good.stdout + good.stderr and "Passed" in good.stdout + good.stderr
+    (repo / "todo" / "broken.arazzo.yaml").write_text("arazzo: 1.0.1\nworkflows: []\n")
+    assert _git(repo, "add", "-A", env=env).returncode == 0
+    bad = _git(repo, "commit", "-q", "-m", "broken", env=env)
+    said = bad.stdout + bad.stderr
+    assert bad.returncode != 0 and "Failed" in said and "exit code: 2" in said
+    assert "todo/broken.arazzo.yaml:1:1: error missing-field" in said
+    log = _git(repo, "log", "--oneline", env=env).stdout.splitlines()
+    assert len(log) == 1  # the broken file never went in
 
 
 def _cli_options() -> set[str]:

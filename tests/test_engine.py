@@ -19,6 +19,7 @@ from arazzo_runner.engine.flow import Engine, RunLimits
 from arazzo_runner.engine.port import Exchange, OperationCall
 from arazzo_runner.errors import InputError, TransportError
 from arazzo_runner.results import RunResult
+from arazzo_runner.settings import RunSettings
 
 OPENAPI = """\
 openapi: 3.1.0
@@ -116,7 +117,9 @@ def run(
     **limits: Any,
 ) -> tuple[RunResult, FakeExecutor, Clock]:
     fake, clock = FakeExecutor(script), Clock()
-    engine = Engine(ws, fake, limits=RunLimits(**limits), clock=clock, sleep=clock.sleep)
+    given = {k: limits.pop(k) for k in ("max_steps", "timeout") if k in limits}
+    run_limits = RunLimits(RunSettings(**given), **limits)
+    engine = Engine(ws, fake, limits=run_limits, clock=clock, sleep=clock.sleep)
     return engine.run(workflow_id, inputs or {}), fake, clock
 
 

@@ -16,7 +16,8 @@ Each ``tests/vectors/{expressions,templates,conditions}.json`` file is a list of
 
 ``{"$missing": true}`` anywhere stands for ``MISSING``. Extra keys on a case: ``fields``
 (expected attributes of the parsed :class:`RuntimeExpression`), ``reason`` (expected
-``ConditionResult.reason``), ``comment``.
+``ConditionResult.reason``), ``gaps`` (a template's parts that resolve to nothing, as
+``[expression, pointer inside the value, inside {$...}]``), ``comment``.
 """
 
 from __future__ import annotations
@@ -116,7 +117,12 @@ def _run_template(given: dict[str, Any], case: dict[str, Any]) -> Any:
     compiled = compile_value(case["expression"])
     for expression in compiled.expressions:
         assert expression.source.startswith("$")
-    return compiled.evaluate(make_context(given))
+    value, gaps = compiled.resolve(make_context(given))
+    assert _encode(value) == _encode(compiled.evaluate(make_context(given)))
+    if "gaps" in case:
+        found = [[g.expression.source, g.where(), g.in_template] for g in gaps]
+        assert found == case["gaps"]
+    return value
 
 
 def _run_condition(given: dict[str, Any], case: dict[str, Any]) -> Any:

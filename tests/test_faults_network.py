@@ -499,11 +499,13 @@ def _engine_run(
 ) -> object:
     from arazzo_runner.document.workspace import open_workspace
     from arazzo_runner.engine.flow import Engine, RunLimits
+    from arazzo_runner.settings import RunSettings
     from arazzo_runner.wire.executor import HttpExecutor
 
     workspace = open_workspace(workflow)
-    with HttpExecutor(workspace, servers={"api": url}, deadline=deadline) as executor:
-        limits = RunLimits(timeout=deadline)
+    settings = RunSettings(timeout=deadline)
+    with HttpExecutor(workspace, servers={"api": url}, settings=settings) as executor:
+        limits = RunLimits(settings)
         engine = Engine(workspace, executor, limits=limits, stream_consumer=consumer)  # type: ignore[arg-type]
         return engine.run(workflow_id, {})
 

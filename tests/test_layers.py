@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "_missing": 0,
     "_lazy": 0,
     "media": 0,
+    "settings": 0,
     "document": 1,
     "expressions": 1,
     "criteria": 2,

@@ -129,7 +129,7 @@ def test_broken_document_reports_every_problem_where_it_is() -> None:
             ("error", "invalid-source-name", 5, 11),
             ("error", "invalid-enum", 7, 11),  # type: asyncapi
             ("error", "missing-field", 8, 5),  # source without name
-            ("warning", "unknown-field", 11, 5),  # stepz
+            ("error", "unknown-field", 11, 5),  # stepz (the 1.0 schema forbids unknown keys)
             ("error", "missing-field", 16, 13),  # parameter `id` without `in`
             ("error", "invalid-enum", 19, 17),  # in: body
             ("error", "missing-field", 22, 13),  # jsonpath criterion without context
@@ -303,11 +303,11 @@ parameters:
 # --- one rule at a time ---------------------------------------------------------------------
 
 
-def test_unknown_field_warning_with_suggestion_at_the_key() -> None:
+def test_unknown_field_error_with_suggestion_at_the_key() -> None:
     step, diagnostics = only_step("stepId: s\noperationID: getPet\n")
     (diag,) = diagnostics
     assert (diag.severity, diag.code, diag.line, diag.column) == (
-        Severity.WARNING,
+        Severity.ERROR,
         "unknown-field",
         8,
         9,

@@ -105,9 +105,11 @@ def test_no_secret_in_any_report_stdout_or_stderr(
 ) -> None:
     seen, url = canary
     reports = {"json": tmp_path / "r.json", "junit": tmp_path / "r.xml", "har": tmp_path / "r.har"}
+    reports["html"] = tmp_path / "r.html"
     common = ["run", DOC, "-S", f"canary={url}", "--auth", f"headerKey={HEADER_KEY}"]
     common += ["--auth", f"oauth={CLIENT}"]
     files = ["--report-json", str(reports["json"]), "--junit-xml", str(reports["junit"])]
+    files += ["--html", str(reports["html"])]
     code, out, err = run_cli(capsys, *common, "--all", *files, "--har", str(reports["har"]))
     assert code == 1  # `refused` fails, with the key in the body its criterion quotes
     basic = "Basic " + base64.b64encode(CLIENT.encode()).decode()
@@ -139,6 +141,9 @@ def test_no_secret_in_any_report_stdout_or_stderr(
     case = [c for suite in JUnitXml.fromfile(str(reports["junit"])) for c in suite][1]
     assert "key *** refused" in case.result[0].text
     assert "key *** refused" in out
+    page = texts["html"]  # the excerpts, masked as they were made, and the same reasons
+    assert "key *** refused" in page and "hello ***, session ***" in page
+    assert page.count('class="events"') == 1  # the SSE step's chart
 
 
 def test_no_secret_in_human_or_json_output_of_one_workflow(

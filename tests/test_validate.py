@@ -136,6 +136,7 @@ workflows:
     assert pairs == {
         ("ambiguous-operation", "error", 12),
         ("operation-id-dialect", "warning", 14),
+        ("missing-path-parameter", "error", 13),  # getPet's {petId} is never given
         ("operation-path-item", "error", 16),  # get and post
         ("operation-path-item", "warning", 18),  # only get
         ("unknown-source", "error", 20),
@@ -152,8 +153,8 @@ workflows:
       - stepId: first
         operationId: listPets
         parameters:
-          - {name: a, in: query, value: $steps.second.outputs.id}
-          - {name: b, in: query, value: "id={$steps.ghost.outputs.id}"}
+          - {name: q, in: query, value: $steps.second.outputs.id}
+          - {name: limit, in: query, value: "id={$steps.ghost.outputs.id}"}
         outputs:
           id: $response.body#/id
       - stepId: second
@@ -170,11 +171,13 @@ workflows:
     diagnostics = validate_path(_write(tmp_path, body), offline=True)
     got = {(d.code, d.severity.value, d.line) for d in diagnostics}
     assert got == {
-        ("forward-reference", "warning", 12),  # second declares id, but runs later
+        ("step-not-run", "error", 12),  # second declares id, but can never run before first
         ("unknown-step", "error", 13),
         ("unknown-output", "error", 19),
         ("unknown-component", "error", 20),
         ("unknown-source", "error", 21),
+        ("undeclared-parameter", "error", 20),  # getPet declares no query parameter c
+        ("undeclared-parameter", "error", 21),
         ("body-dot-path", "warning", 23),
         ("unknown-workflow", "error", 25),
     }
@@ -288,8 +291,12 @@ workflows:
         encoding="utf-8",
     )
     diagnostics = validate_path(str(path), offline=True)
-    assert [(d.code, d.severity) for d in diagnostics] == [("source-unreachable", Severity.WARNING)]
-    assert "--offline" in diagnostics[0].message
+    assert [(d.code, d.severity) for d in diagnostics] == [
+        ("checks-skipped", Severity.INFO),  # names step s, whose operation is not checked
+        ("source-unreachable", Severity.WARNING),
+    ]
+    assert "steps s are not checked" in diagnostics[0].message
+    assert "--offline" in diagnostics[1].message
 
 
 def test_arazzo_source_cycle_terminates_and_resolves_workflows(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "run": "Run a workflow against its APIs (or a local mock).",
     "mock": "Serve an OpenAPI description's examples on 127.0.0.1.",
     "load": "Run a workflow for many users on Locust; stats per step.",
+    "graph": "Draw a document's workflows (Mermaid, Graphviz dot, SVG).",
 }
 
 
@@ -141,6 +142,11 @@ class _SafeText(io.TextIOBase):
 
     def isatty(self) -> bool:
         return self._stream.isatty()
+
+    @property
+    def raw_stream(self) -> TextIO:
+        """The stream underneath: the live progress writes its own control sequences there."""
+        return self._stream
 
     def fileno(self) -> int:
         return self._stream.fileno()

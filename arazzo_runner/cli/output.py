@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring as _string
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 import click
@@ -47,12 +47,13 @@ class StreamPrinter:
     """The ``--stream`` consumer: prints each event the moment it arrives.
 
     ``until`` is a compiled JMESPath expression (:mod:`._jmespath`): reading stops at the first
-    event whose JSON data makes it true. ``status`` (a terminal, for people) gets a live counter
-    line that is cleared before each event line and at the end of the stream.
+    event whose JSON data makes it true. ``status`` (on a terminal: the live progress of
+    :mod:`.progress`, which counts the events) has its status line cleared before each event
+    line and drawn again after it.
     """
 
     def __init__(
-        self, *, as_json: bool, until: Any, redactor: Redactor, status: TextIO | None = None
+        self, *, as_json: bool, until: Any, redactor: Redactor, status: Any = None
     ) -> None:
         self.as_json = as_json
         self.redactor = redactor
@@ -93,14 +94,11 @@ class StreamPrinter:
 
     def _counter(self, step_id: str, elapsed: float) -> None:
         if self.status is not None:
-            kib = self.received / 1024
-            self.status.write(f"\r[{step_id}] {self.count} events, {kib:.1f} KiB, {elapsed:.1f} s")
-            self.status.flush()
+            self.status.redraw()
 
     def _clear(self) -> None:
         if self.status is not None:
-            self.status.write("\r\033[K")
-            self.status.flush()
+            self.status.clear()
 
     def show(self, step_id: str, event: Any, *, flush: bool = True) -> None:
         if self.as_json:
@@ -153,17 +151,20 @@ def print_result(
     query: Any,
     redactor: Redactor,
     streamed: bool = False,
+    shown: Any = None,
 ) -> None:
     """One workflow's result: the step lines and verdict, or (``--json``/``--query``) JSON.
 
-    ``query`` is a compiled JMESPath expression (or None)."""
+    ``query`` is a compiled JMESPath expression (or None); ``shown`` is the live progress that
+    already printed some of the step lines (it says what is left)."""
     if as_json or query is not None:
         data, text = _redacted(result.to_dict(), redactor)
         if streamed and query is None:
             data, text = {"type": "result", **data}, None
         _print_data(data, query, redactor, text)
         return
-    click.echo(redactor.redact_text("\n".join(result_lines(result))))
+    lines = shown.result_lines(result) if shown is not None else result_lines(result)
+    click.echo(redactor.redact_text("\n".join(lines)))
 
 
 def print_outcomes(

@@ -49,8 +49,9 @@ GRACE = 2.0
 Progress = Callable[[Outcome], None]
 
 
-def check_jobs(jobs: int, *, stream: bool, har: str | None) -> None:
-    """``--jobs`` is a count; live events and the HAR file follow one run at a time."""
+def check_jobs(jobs: int, *, stream: bool, har: str | None, html: str | None) -> None:
+    """``--jobs`` is a count; live events and the recorded exchanges (``--har``, and
+    ``--html``, whose timeline comes from them) follow one run at a time."""
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     if jobs > 1 and stream:
@@ -58,11 +59,12 @@ def check_jobs(jobs: int, *, stream: bool, har: str | None) -> None:
             "--stream (or --until) prints events live and cannot be combined with --jobs",
             hint="drop --jobs, or drop --stream to run workflows in parallel",
         )
-    if jobs > 1 and har:
-        raise InputError(
-            "--har records one run at a time and cannot be combined with --jobs",
-            hint="drop --jobs for the run you want recorded",
-        )
+    for option, given in (("--har", har), ("--html", html)):
+        if jobs > 1 and given:
+            raise InputError(
+                f"{option} records one run at a time and cannot be combined with --jobs",
+                hint="drop --jobs for the run you want recorded",
+            )
 
 
 @dataclass

@@ -3,8 +3,9 @@
 One workflow (``arazzo run FILE [-w ID]``): the step list, or ``--json``. Several (``--all``,
 a folder, or more than one file): each workflow's lines as it finishes, then a summary table
 (``--json``: one list); the exit code is the most serious one among them (2, then 3, then 1).
-``--report-json``, ``--junit-xml`` and ``--har`` write report files (this command is the only
-place that writes files a user named); they are written even when a run fails or cannot start.
+``--report-json``, ``--junit-xml``, ``--har`` and ``--html`` write report files (this command
+is the only place that writes files a user named); they are written even when a run fails or
+cannot start.
 """
 
 from __future__ import annotations
@@ -26,10 +27,33 @@ from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import Outcome, suite_exit_code
 from arazzo_runner.results import RunResult, partial_result
+from arazzo_runner.settings import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_STEPS, RunSettings
 
 if TYPE_CHECKING:
     from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
+    from arazzo_runner.cli.progress import LiveProgress
+
+
+_OPTIONS = {
+    "timeout": ("--timeout", "a positive number of seconds, or 0 for no bound"),
+    "idle_timeout": ("--idle-timeout", "a positive number of seconds, or 0 for no bound"),
+    "max_steps": ("--max-steps", "a whole number of at least 1"),
+}
+
+
+def run_settings(**options: Any) -> RunSettings:
+    """The run's settings from the options, checked once here (exit 2 naming the option).
+    A timeout of 0 means no bound."""
+    for name, value in options.items():
+        if name != "max_steps" and value == 0:
+            options[name] = None
+    try:
+        return RunSettings(**options)
+    except ValueError as exc:
+        name = str(exc).split(" ", 1)[0]
+        option, wanted = _OPTIONS[name]
+        raise InputError(f"{option} must be {wanted}, got {options[name]!r}") from None
 
 
 def _read_inputs(path: str | None) -> dict[str, Any]:
@@ -50,20 +74,26 @@ class Reports:
         self.json_path = options.get("report_json")
         self.junit_path = options.get("junit_xml")
         self.har_path = options.get("har")
+        self.html_path = options.get("html")
         self.redactor = redactor
         self.recorder: Any = None
-        if self.har_path:
+        if self.har_path or self.html_path:  # the HTML report's event times come from it
             from arazzo_runner.reporting import HarRecorder
 
             self.recorder = HarRecorder()
 
-    def client(self) -> Any:
-        """An HTTP client the HAR recorder listens on (None: let each run make its own)."""
-        if self.recorder is None:
+    def client(self, progress: Any = None) -> Any:
+        """An HTTP client the HAR recorder and the live progress listen on (None: neither
+        is there, let each run make its own)."""
+        hooks: dict[str, list[Any]] = {"request": [], "response": []}
+        for listener in (self.recorder, progress):
+            for name, found in (listener.event_hooks() if listener is not None else {}).items():
+                hooks[name] += found
+        if not any(hooks.values()):
             return None
         from arazzo_runner.wire import make_client
 
-        return make_client(event_hooks=self.recorder.event_hooks())
+        return make_client(event_hooks=hooks)
 
     def begin(self, title: str) -> None:
         if self.recorder is not None:
@@ -87,6 +117,16 @@ class Reports:
 
             har = render_har(self.recorder, self.redactor)
             _write(self.har_path, json.dumps(har, indent=2, ensure_ascii=False) + "\n")
+        if self.html_path:
+            _write(self.html_path, self._html(outcomes))
+
+    def _html(self, outcomes: Sequence[Outcome]) -> str:
+        from arazzo_runner.document import load_arazzo
+        from arazzo_runner.reporting import render_html, stream_traces
+
+        documents = {o.file: load_arazzo(o.file)[0] for o in outcomes if o.result is not None}
+        traces = stream_traces(self.recorder, outcomes, self.redactor)
+        return render_html(outcomes, self.redactor, documents=documents, traces=traces)
 
 
 def _write(path: str, text: str) -> None:
@@ -149,12 +189,14 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     help="Stop a stream at the first event whose JSON data makes this true (implies --stream).",
 )
 @click.option("--query", metavar="JMESPATH", help="Apply JMESPath to the JSON result.")
-@click.option("--max-steps", default=1000, show_default=True, help="Global step budget.")
+@click.option(
+    "--max-steps", default=DEFAULT_MAX_STEPS, show_default=True, help="Global step budget."
+)
 @click.option("--timeout", type=float, help="Overall deadline for the run, in seconds.")
 @click.option(
     "--idle-timeout",
     type=float,
-    default=15.0,
+    default=DEFAULT_IDLE_TIMEOUT,
     show_default=True,
     help="Longest silence allowed inside a stream, in seconds.",
 )
@@ -167,6 +209,9 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
 @click.option("--report-json", metavar="PATH", help="Write the --json result to PATH.")
 @click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report to PATH.")
 @click.option("--har", metavar="PATH", help="Write every HTTP exchange (HAR 1.2) to PATH.")
+@click.option(
+    "--html", metavar="PATH", help="Write a self-contained HTML report (timeline, graph) to PATH."
+)
 @click.option(
     "-j",
     "--jobs",
@@ -211,7 +256,7 @@ def command(
     if jobs != 1:
         from arazzo_runner.cli.parallel import check_jobs
 
-        check_jobs(jobs, stream=stream, har=report_paths.get("har"))
+        check_jobs(jobs, stream=stream, har=report_paths.get("har"), html=report_paths.get("html"))
     inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = parse_pairs(
         auth_pairs,
@@ -221,40 +266,53 @@ def command(
         hint="SCHEME is a key of components.securitySchemes",
     )
     redactor = cli_redactor(auth, os.environ)
-    printer = _printer(as_json, until_expression, redactor)
+    quiet = as_json or query_expression is not None or jobs > 1  # --jobs: lines in order only
+    progress = _live_progress(quiet, many, redactor)
+    printer = _printer(as_json, until_expression, redactor, progress)
     reports = Reports(report_paths, redactor)
-    client = reports.client()
+    client = reports.client(progress)
     runner = Runner(
         servers=parse_pairs(server_pairs, "-S/--server", "SOURCE=URL"),
         auth=auth,
-        max_steps=max_steps,
-        timeout=timeout,
+        settings=run_settings(timeout=timeout, idle_timeout=idle_timeout, max_steps=max_steps),
         offline=offline,
         stream_consumer=printer if stream else None,
-        idle_timeout=idle_timeout,
         client=client,
         redactor=redactor,
-        excerpts=False,  # nothing this command prints or writes shows them
+        excerpts=reports.html_path is not None,  # only the HTML report shows them
+        listener=progress,
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor, jobs
     )
     try:
-        if many:
-            return _run_many(session, paths)
-        return _run_one(session, paths[0], workflow_id)
+        with progress if progress is not None else contextlib.nullcontext():
+            return _run_many(session, paths) if many else _run_one(session, paths[0], workflow_id)
     finally:
         if client is not None:
             client.close()
 
 
-def _printer(as_json: bool, until: Any, redactor: Redactor) -> StreamPrinter:
-    """The ``--stream`` printer; a terminal (not ``--json``) also gets its live counter."""
+def _printer(
+    as_json: bool, until: Any, redactor: Redactor, progress: LiveProgress | None
+) -> StreamPrinter:
+    """The ``--stream`` printer; on a terminal it clears the status line before each event."""
     from arazzo_runner.cli.output import StreamPrinter
 
-    live = not as_json and sys.stderr.isatty()
-    status = sys.stderr if live else None
-    return StreamPrinter(as_json=as_json, until=until, redactor=redactor, status=status)
+    return StreamPrinter(as_json=as_json, until=until, redactor=redactor, status=progress)
+
+
+def _live_progress(quiet: bool, many: bool, redactor: Redactor) -> LiveProgress | None:
+    """A status line per running step when stderr is a terminal, never with ``--json`` or
+    ``--query``: pipes and logs get nothing, and do not import it. One workflow whose stdout
+    is the terminal too gets each step's final line in place of its status line."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from arazzo_runner.cli import _visible
+    from arazzo_runner.cli.progress import LiveProgress, raw_terminal
+
+    final = not many and sys.stdout.isatty()
+    return LiveProgress(raw_terminal(sys.stderr), redactor, final_lines=final, visible=_visible)
 
 
 @dataclass(frozen=True)
@@ -271,6 +329,12 @@ class _Session:
     streamed: bool
     redactor: Redactor
     jobs: int = 1
+
+    @property
+    def progress(self) -> LiveProgress | None:
+        """The live status lines (a terminal only); the printer clears them for its lines."""
+        status: LiveProgress | None = self.printer.status
+        return status
 
     def interrupted(self) -> int:
         count = self.printer.count
@@ -298,6 +362,7 @@ def _run_one(session: _Session, file: str, workflow_id: str | None) -> int:
             query=session.query,
             redactor=redactor,
             streamed=session.streamed,
+            shown=session.progress,
         )
         if not session.as_json and result.error:
             click.echo(redactor.redact_text(f"error: {result.error}"), err=True)
@@ -376,6 +441,7 @@ def _interrupted(
         query=session.query,
         redactor=session.redactor,
         streamed=session.streamed,
+        shown=session.progress,
     )
     session.reports.write([Outcome(file, partial.workflow_id, result=partial)], many=False)
     return session.interrupted()

@@ -27,7 +27,7 @@ __all__ = [
     "COMPARISON_WARNING",
     "GOESSNER",
     "NOT_JSON",
-    "ROOT_FILTER_WARNING",
+    "ROOT_FILTER_NOTE",
     "JsonPathCondition",
     "as_json",
     "compile_jsonpath",
@@ -38,9 +38,9 @@ GOESSNER = "draft-goessner-dispatch-jsonpath-00"
 COMPARISON_WARNING = (
     "jsonpath condition is a comparison; RFC 9535 wants a query such as $[?@.status == 'X']"
 )
-ROOT_FILTER_WARNING = (
-    "a filter at the root ($[?...]) tests the root's members, not the root itself (RFC 9535); "
-    "on an object use a query such as $.pets[*]"
+ROOT_FILTER_NOTE = (
+    "a filter at the root ($[?...]) on an object tests the object itself (as Redocly and the "
+    "spec's examples mean it); on an array it filters the members (RFC 9535)"
 )
 NOT_JSON: Any = object()
 """What :func:`as_json` returns for text that is not JSON."""
@@ -177,15 +177,22 @@ class JsonPathCondition:
     path: Any = None
     groups: tuple[tuple[_Comparison, ...], ...] = ()
     warning: str | None = None
+    root_filter: bool = False
 
     def test(self, data: Any, where: str) -> Outcome:
-        """Run on the JSON value ``data`` (read from ``where``)."""
+        """Run on the JSON value ``data`` (read from ``where``).
+
+        A query that starts with a filter at the root (``$[?...]``) run on an *object* tests
+        that object: it runs on ``[data]``, whose only member is the object (the spec's own
+        ``$[?count(@.pets) > 0]`` means "the body has pets"; strict RFC 9535 would test the
+        body's members, and a negative filter would then pass on any body). On an array the
+        filter selects members, as RFC 9535 says."""
         if self.path is None:
             return self._test_dialect(data)
-        if _nodes(self.path, data):
+        feed = [data] if self.root_filter and isinstance(data, dict) else data
+        if _nodes(self.path, feed):
             return None, None
-        trap = self.warning == ROOT_FILTER_WARNING and isinstance(data, dict)
-        return f"JSONPath {self.text} matched no nodes in {where}", (self.warning if trap else None)
+        return f"JSONPath {self.text} matched no nodes in {where}", None
 
     def _test_dialect(self, data: Any) -> Outcome:
         reasons = []
@@ -217,5 +224,4 @@ def compile_jsonpath(text: str, version: str | None = None) -> JsonPathCondition
         if groups is None:
             raise _syntax_error(exc, text) from None
         return JsonPathCondition(text, groups=groups, warning=COMPARISON_WARNING)
-    warning = ROOT_FILTER_WARNING if _ROOT_FILTER.match(text) else None
-    return JsonPathCondition(text.strip(), path, warning=warning)
+    return JsonPathCondition(text.strip(), path, root_filter=bool(_ROOT_FILTER.match(text)))

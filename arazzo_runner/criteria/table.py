@@ -22,22 +22,23 @@ criteria never pays for them (``bench/cold_start.py``).
 
 from __future__ import annotations
 
-import json
 import re
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner._missing import MISSING as MODEL_MISSING
 from arazzo_runner.criteria import bounded
+from arazzo_runner.criteria.regex_syntax import as_text, compile_regex_pattern
 from arazzo_runner.document import Criterion
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
     MISSING,
+    CompiledValue,
     ExpressionContext,
     RuntimeExpression,
     compile_condition,
+    compile_value,
     parse_expression,
 )
 
@@ -131,6 +132,29 @@ def _context(criterion: Criterion) -> RuntimeExpression:
         raise _located(exc, criterion, "context") from None
 
 
+def _embedded(criterion: Criterion) -> CompiledValue | None:
+    """A regex/JSONPath/XPath condition with ``{$...}`` parts (the spec: expressions can be
+    embedded into string values), compiled as a template; ``None`` for plain text. The parts
+    are rendered as in any template (strings as they are, other values as JSON text) and are
+    not escaped: ``'^{$inputs.prefix}'`` searches for the input's text as a pattern."""
+    if "{$" not in criterion.condition:
+        return None
+    try:
+        template = compile_value(criterion.condition)
+    except ExpressionError as exc:
+        raise _located(exc, criterion, "condition") from None
+    return template if template.expressions else None
+
+
+def _rendered(template: CompiledValue, ctx: ExpressionContext) -> tuple[str | None, str]:
+    """The condition text in ``ctx``, or ``None`` and why it cannot be made."""
+    text = template.evaluate(ctx)
+    if isinstance(text, str):
+        return text, ""
+    missing = ", ".join(e.source for e in template.unresolved(ctx)) or "a part"
+    return None, f"the condition embeds {missing}, which resolved to nothing"
+
+
 # -- simple --------------------------------------------------------------------------------
 
 
@@ -152,73 +176,6 @@ def compile_simple(criterion: Criterion) -> CompiledCriterion:
 
 # -- regex -----------------------------------------------------------------------------------
 
-_ECMA_BACKREF = re.compile(r"\\k<([A-Za-z_][A-Za-z0-9_]*)>")
-
-
-def _translate_regex(source: str) -> tuple[str, list[int]]:
-    """ECMA-262 pattern -> Python pattern, plus the source offset of each output character.
-
-    ``(?<name>`` -> ``(?P<name>``, ``\\k<name>`` -> ``(?P=name)``, and ``$`` outside a class
-    -> ``\\Z`` (ECMA ``$`` without the m flag never matches before a trailing newline).
-    """
-    out: list[str] = []
-    origin: list[int] = []
-
-    def emit(text: str, at: int) -> None:
-        out.append(text)
-        origin.extend([at] * len(text))
-
-    i, in_class = 0, False
-    while i < len(source):
-        char = source[i]
-        backref = _ECMA_BACKREF.match(source, i) if not in_class else None
-        if backref:
-            emit(f"(?P={backref.group(1)})", i)
-            i = backref.end()
-            continue
-        if char == "\\":
-            emit(source[i : i + 2], i)
-            i += 2
-            continue
-        if in_class or char == "[":
-            in_class = char != "]" or not in_class
-            emit(char, i)
-        elif source.startswith("(?<", i) and source[i + 3 : i + 4] not in ("=", "!"):
-            emit("(?P<", i)
-            i += 3
-            continue
-        else:
-            emit("\\Z" if char == "$" else char, i)
-        i += 1
-    return "".join(out), origin
-
-
-def _compile_regex_pattern(source: str) -> tuple[re.Pattern[str], str | None]:
-    pattern, origin = _translate_regex(source)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            compiled = re.compile(pattern, re.ASCII)
-        except re.error as exc:
-            at = exc.pos if exc.pos is not None else len(pattern)
-            position = origin[at] if at < len(origin) else len(source)
-            raise ExpressionError(
-                f"invalid regular expression: {exc.msg}", expression=source, position=position
-            ) from None
-    notes = "; ".join(str(w.message) for w in caught)
-    return compiled, (f"regex: Python re warns: {notes}" if notes else None)
-
-
-def _as_text(value: Any) -> str | None:
-    """The context as regex input: str as-is, bytes as UTF-8, everything else as JSON text."""
-    if _absent(value) or value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
 
 def _search(pattern: re.Pattern[str], text: str, backtracks: bool) -> bool:
     """A pattern without repetition or alternation cannot backtrack badly: search it here;
@@ -237,19 +194,44 @@ def _stopped(what: str, where: str, exc: Exception) -> CriterionResult:
 
 
 def compile_regex(criterion: Criterion) -> CompiledCriterion:
-    """Search (not full match) the context text for the pattern (C7)."""
+    """Search (not full match) the context text for the pattern (C7); a pattern with
+    ``{$...}`` parts is rendered, then compiled, at each evaluation."""
     context = _context(criterion)
+    template = _embedded(criterion)
+    if template is not None:
+        return _compile_embedded_regex(criterion, context, template)
     try:
-        pattern, warning = _compile_regex_pattern(criterion.condition)
+        pattern, warning = compile_regex_pattern(criterion.condition)
     except ExpressionError as exc:
         raise _located(exc, criterion, "condition") from None
+    check = _regex_check(criterion.condition, pattern, context)
+    return CompiledCriterion(criterion, check, (context,), warning)
+
+
+def _compile_embedded_regex(
+    criterion: Criterion, context: RuntimeExpression, template: CompiledValue
+) -> CompiledCriterion:
+    def check(ctx: ExpressionContext) -> CriterionResult:
+        text, why = _rendered(template, ctx)
+        if text is None:
+            return CriterionResult(False, f"regex: {why}")
+        try:
+            pattern, _ = compile_regex_pattern(text)
+        except ExpressionError as exc:
+            return CriterionResult(False, f"the regex /{text}/ is not valid: {exc.message}")
+        return _regex_check(text, pattern, context)(ctx)
+
+    return CompiledCriterion(criterion, check, (context, *template.expressions))
+
+
+def _regex_check(source: str, pattern: re.Pattern[str], context: RuntimeExpression) -> Check:
     where = context.source
-    backtracks = any(char in criterion.condition for char in "*+?{|")
+    backtracks = any(char in source for char in "*+?{|")
 
     def check(ctx: ExpressionContext) -> CriterionResult:
         value = context.evaluate(ctx)
         try:
-            text = _as_text(value)
+            text = as_text(value)
         except UnicodeDecodeError:
             return CriterionResult(False, f"{where} is bytes that are not UTF-8 text")
         if text is None:
@@ -261,17 +243,15 @@ def compile_regex(criterion: Criterion) -> CompiledCriterion:
         try:
             found = _search(pattern, text, backtracks)
         except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
-            return _stopped(f"the regex /{criterion.condition}/", where, exc)
+            return _stopped(f"the regex /{source}/", where, exc)
         if found:
             return PASSED
         from arazzo_runner.criteria.jsonpath_match import show
 
         shown = show(text)
-        return CriterionResult(
-            False, f"{where} is {shown}, which does not match /{criterion.condition}/"
-        )
+        return CriterionResult(False, f"{where} is {shown}, which does not match /{source}/")
 
-    return CompiledCriterion(criterion, check, (context,), warning)
+    return check
 
 
 # -- jsonpath ----------------------------------------------------------------------------------
@@ -282,11 +262,26 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
     from arazzo_runner.criteria import jsonpath_match as _jsonpath
 
     context = _context(criterion)
-    where = context.source
-    try:
-        condition = _jsonpath.compile_jsonpath(criterion.condition, criterion.version)
-    except ExpressionError as exc:
-        raise _located(exc, criterion, "condition") from None
+    where, version = context.source, criterion.version
+    template = _embedded(criterion)
+    warning = None
+    if template is None:
+        try:
+            warning = _jsonpath.compile_jsonpath(criterion.condition, version).warning
+        except ExpressionError as exc:
+            raise _located(exc, criterion, "condition") from None
+
+    def query(ctx: ExpressionContext) -> tuple[str | None, str]:
+        if template is None:
+            return criterion.condition, ""
+        text, why = _rendered(template, ctx)
+        if text is None:
+            return None, f"JSONPath: {why}"
+        try:
+            _jsonpath.compile_jsonpath(text, version)
+        except ExpressionError as exc:
+            return None, f"the JSONPath {text} is not valid: {exc.message}"
+        return text, ""
 
     def check(ctx: ExpressionContext) -> CriterionResult:
         value = context.evaluate(ctx)
@@ -295,16 +290,19 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
         data = _jsonpath.as_json(value)
         if data is _jsonpath.NOT_JSON:
             return CriterionResult(False, f"{where} is {_jsonpath.show(value)}, which is not JSON")
+        text, why = query(ctx)
+        if text is None:
+            return CriterionResult(False, why)
         try:
-            failure, warning = bounded.run(
-                "jsonpath", criterion.condition, criterion.version, data, where,
-                seconds=REGEX_SECONDS,
-            )  # fmt: skip
+            failure, note = bounded.run(
+                "jsonpath", text, version, data, where, seconds=REGEX_SECONDS
+            )
         except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
-            return _stopped(f"JSONPath {criterion.condition}", where, exc)
-        return CriterionResult(failure is None, failure or "", warning)
+            return _stopped(f"JSONPath {text}", where, exc)
+        return CriterionResult(failure is None, failure or "", note)
 
-    return CompiledCriterion(criterion, check, (context,), condition.warning)
+    embedded = template.expressions if template is not None else ()
+    return CompiledCriterion(criterion, check, (context, *embedded), warning)
 
 
 # -- xpath -----------------------------------------------------------------------------------
@@ -317,11 +315,13 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
     the memory), so both parsing and evaluation run in :mod:`arazzo_runner.criteria.bounded`."""
 
     context = _context(criterion)
-    where, text, version = context.source, criterion.condition, criterion.version
-    try:
-        bounded.compile_xpath(text, version)
-    except ExpressionError as exc:
-        raise _located(exc, criterion, "condition") from None
+    where, version = context.source, criterion.version
+    template = _embedded(criterion)
+    if template is None:
+        try:
+            bounded.compile_xpath(criterion.condition, version)
+        except ExpressionError as exc:
+            raise _located(exc, criterion, "condition") from None
 
     def check(ctx: ExpressionContext) -> CriterionResult:
         value = context.evaluate(ctx)
@@ -330,6 +330,9 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
             return CriterionResult(False, f"{where} is {state}; XPath needs XML text")
         if not isinstance(value, (str, bytes, bytearray)):
             return CriterionResult(False, f"{where} is {type(value).__name__}, not XML text")
+        text, why = (criterion.condition, "") if template is None else _rendered(template, ctx)
+        if text is None:
+            return CriterionResult(False, f"XPath: {why}")
         try:
             passed, reason = bounded.run(
                 "xpath", text, version, value, where, seconds=REGEX_SECONDS
@@ -338,7 +341,8 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
             return _stopped(f"XPath {text}", where, exc)
         return PASSED if passed else CriterionResult(False, reason)
 
-    return CompiledCriterion(criterion, check, (context,))
+    embedded = template.expressions if template is not None else ()
+    return CompiledCriterion(criterion, check, (context, *embedded))
 
 
 # -- the table ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
+    from arazzo_runner.document.inputs_schema import InputNames, input_names
     from arazzo_runner.document.loader import load_arazzo
     from arazzo_runner.document.location import Location
     from arazzo_runner.document.model import (
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         ArazzoDocument,
         Criterion,
         Parameter,
+        RequestBody,
         Reusable,
         Step,
         Workflow,
@@ -39,14 +41,17 @@ __all__ = [
     "ArazzoDocument",
     "Criterion",
     "Fetcher",
+    "InputNames",
     "Location",
     "OperationLookup",
     "Parameter",
+    "RequestBody",
     "Reusable",
     "SOURCE_PREFIX",
     "Step",
     "Workflow",
     "Workspace",
+    "input_names",
     "load_arazzo",
     "load_file",
     "load_text",
@@ -62,14 +67,17 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "ArazzoDocument": "model",
             "Criterion": "model",
             "Fetcher": "sources",
+            "InputNames": "inputs_schema",
             "Location": "location",
             "OperationLookup": "workspace",
             "Parameter": "model",
+            "RequestBody": "model",
             "Reusable": "model",
             "SOURCE_PREFIX": "workspace",
             "Step": "model",
             "Workflow": "model",
             "Workspace": "workspace",
+            "input_names": "inputs_schema",
             "load_arazzo": "loader",
             "load_file": "yaml_reader",
             "load_text": "yaml_reader",

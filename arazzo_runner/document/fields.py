@@ -55,6 +55,7 @@ _TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a bo
 _ENUM_HINTS = {
     "body": "`in: body` was removed in Arazzo 1.0.1; send the value in the step's `requestBody`",
     "asyncapi": "AsyncAPI sources arrive in Arazzo 1.1",
+    "querystring": "`in: querystring` arrives in Arazzo 1.1",
     "retry": "`retry` is only allowed in onFailure/failureActions",
 }
 
@@ -253,6 +254,8 @@ class Spec:
     id_key: str | None
     fields: tuple[F, ...]
     extras: str = "allow"
+    unknown: Severity = Severity.ERROR  # the 1.0 schema forbids unknown keys almost everywhere
+    later: frozenset[str] = frozenset()  # fields that arrive in Arazzo 1.1
     known: frozenset[str] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
 
@@ -314,12 +317,15 @@ def _extras(
         if key.startswith("x-"):
             extensions[key] = value
             continue
+        if key in spec.later:
+            message = f"`{key}` in {label} is an Arazzo 1.1 field; this is an Arazzo 1.0 document"
+            hint = "remove it, or declare the document `arazzo: 1.1.0`"
+            ctx.report("arazzo-1.1-field", (*path, key), message, hint, at_key=True)
+            continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "extensions must start with `x-`"
         message = f"unknown field `{key}` in {label}"
-        ctx.report(
-            "unknown-field", (*path, key), message, hint, at_key=True, severity=Severity.WARNING
-        )
+        ctx.report("unknown-field", (*path, key), message, hint, at_key=True, severity=spec.unknown)
     return extensions
 
 

@@ -124,6 +124,7 @@ _EXPRESSION_TYPE = Spec(
         F("type", "type", read_enum("jsonpath", "xpath"), True, SKIP, "jsonpath"),
         F("version", "version", read_str, True, SKIP, "draft-goessner-dispatch-jsonpath-00"),
     ),
+    unknown=Severity.WARNING,  # the only 1.0 object whose schema allows other keys
 )
 _CRITERION = Spec(
     "criterion",
@@ -161,7 +162,7 @@ def _action_spec(kind: str) -> Spec:
             F("retryAfter", "retry_after", read_number),
             F("retryLimit", "retry_limit", read_count),
         ]
-    return Spec(f"{kind} action", "name", tuple(fields))
+    return Spec(f"{kind} action", "name", tuple(fields), later=frozenset({"parameters"}))
 
 
 def _build_action(kind: str) -> Builder:
@@ -212,6 +213,7 @@ _REPLACEMENT = Spec(
         F("target", "target", read_str, True, SKIP, "/json/pointer"),
         F("value", "value", read_any, True, SKIP, "<value or $expression>"),
     ),
+    later=frozenset({"targetSelectorType"}),
 )
 _REPLACEMENTS = read_objects(builder(_REPLACEMENT, PayloadReplacement))
 _REQUEST_BODY = Spec(
@@ -250,6 +252,7 @@ _STEP = Spec(
         _OUTPUTS,
     ),
     extras="keep",
+    later=frozenset({"channelPath", "action", "correlationId", "timeout", "dependsOn"}),
 )
 
 
@@ -367,6 +370,7 @@ _ROOT = Spec(
         F("components", "components", read_object_field(builder(_COMPONENTS, Components))),
     ),
     extras="keep",
+    later=frozenset({"$self"}),
 )
 
 

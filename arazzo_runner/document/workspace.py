@@ -197,6 +197,8 @@ def _split_operation_path(
     if bare:
         return sources.get(bare.group(1)), bare.group(2), "source-without-url"
     document, hash_, fragment = text.partition("#")
+    if hash_ and document in sources:  # `<name>#/paths/...` (Jentic's catalogue)
+        return sources[document], hash_ + fragment, "source-name"
     for source in sources.values():
         if hash_ and document and document in (source.url, source.url.rsplit("/", 1)[-1]):
             return source, hash_ + fragment, "literal-url"

@@ -14,7 +14,14 @@ from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
     from arazzo_runner.engine.flow import Engine, RunLimits
-    from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
+    from arazzo_runner.engine.port import (
+        Exchange,
+        OperationCall,
+        StepExecutor,
+        StepListener,
+        StreamConsumer,
+        Unset,
+    )
 
 __all__ = [
     "Engine",
@@ -22,7 +29,9 @@ __all__ = [
     "OperationCall",
     "RunLimits",
     "StepExecutor",
+    "StepListener",
     "StreamConsumer",
+    "Unset",
 ]
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
@@ -34,6 +43,8 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "OperationCall": "port",
             "RunLimits": "flow",
             "StepExecutor": "port",
+            "StepListener": "port",
             "StreamConsumer": "port",
+            "Unset": "port",
         },
     )

@@ -17,21 +17,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
-from arazzo_runner.engine.port import Exchange, OperationCall, StepExecutor, StreamConsumer
-from arazzo_runner.engine.scope import Compiler, Scope, merge_actions, merge_parameters
+from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
+from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
+from arazzo_runner.engine.values import build_call, workflow_inputs
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
 from arazzo_runner.results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
+from arazzo_runner.settings import RunSettings
 
 __all__ = ["Engine", "RunLimits"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunLimits:
-    max_steps: int = 1000
-    timeout: float | None = None  # overall seconds for the whole run
+    """What bounds a run: the run's settings (budget, deadline) and the engine's own limits.
+
+    ``due`` is the deadline on the engine's clock when the caller fixed it already (the runner
+    does, so the engine and the wire count down from the same instant); otherwise the run's
+    start plus ``settings.timeout``."""
+
+    settings: RunSettings = RunSettings()
+    due: float | None = None
     max_depth: int = 32  # nested workflow calls
     max_retry_delay: float = 300.0
+
+    @property
+    def max_steps(self) -> int:
+        return self.settings.max_steps
+
+    @property
+    def timeout(self) -> float | None:
+        return self.settings.timeout
 
 
 class _Stop(Exception):
@@ -75,8 +91,10 @@ class Engine:
         stream_consumer: StreamConsumer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        listener: StepListener | None = None,
     ) -> None:
         self.workspace = workspace
+        self.listener = listener
         self.executor = executor
         self.limits = limits or RunLimits()
         self.stream_consumer = stream_consumer
@@ -90,8 +108,8 @@ class Engine:
         if workflow is None:
             raise InputError(f"no workflow {workflow_id!r} in this document")
         start = self.clock()
-        timeout = self.limits.timeout
-        run = _Run(start, None if timeout is None else start + timeout)
+        due = self.limits.due if self.limits.due is not None else self.limits.settings.due(start)
+        run = _Run(start, due)
         try:
             outcome = self._workflow(doc, workflow, dict(inputs), run, depth=0)
         except KeyboardInterrupt as interrupt:
@@ -201,11 +219,11 @@ class Engine:
         self, scope: Scope, step: Step, run: _Run, depth: int
     ) -> tuple[StepResult, Action | None]:
         used: dict[str, int] = {}
-        attempts = 0
+        attempts, waited = 0, 0.0
         while True:
             attempts += 1
             result, ctx, exchange = self._attempt(scope, step, run, depth)
-            result.attempts = attempts
+            result.attempts, result.waited_ms = attempts, waited * 1000
             try:
                 if result.status == "passed":
                     problem = self._hand_over_stream(step, exchange)
@@ -220,9 +238,10 @@ class Engine:
                     exchange.close()
                     if exchange.figures is not None:  # an event stream: how it arrived
                         result.stream = exchange.figures()
+                self._finished(result)
             if action is None or action.type != "retry":
                 return result, action
-            self._before_retry(scope, action, exchange, run, depth)
+            waited = self._before_retry(scope, action, exchange, run, depth)
 
     def _attempt(
         self, scope: Scope, step: Step, run: _Run, depth: int
@@ -230,7 +249,10 @@ class Engine:
         self._charge(run)
         started = self.clock()
         result = StepResult(step.step_id, scope.workflow.workflow_id, "passed")
+        result.started_ms = (started - run.started) * 1000
         run.steps.append(result)
+        if self.listener is not None:
+            self.listener.step_started(result.workflow_id, result.step_id)
         if step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:
@@ -248,12 +270,13 @@ class Engine:
     ) -> tuple[ExpressionContext, Exchange | None]:
         ctx = scope.context()
         try:
-            call = self._build_call(scope, step, ctx)
+            call = build_call(scope, self.compiler, step, ctx, result.notes)
             exchange = self.executor.execute(call)
         except InputError as exc:
             result.status = "error"
             result.failures.append(Failure(str(exc)))
             return ctx, None
+        result.notes.extend(exchange.notes)
         result.method, result.url = exchange.method, exchange.url
         result.status_code, result.events = exchange.status_code, exchange.events
         if exchange.error is not None:
@@ -263,32 +286,6 @@ class Engine:
             result.status = "failed"
             result.failures.append(Failure(exchange.failure))
         return scope.response_context(ctx, exchange), exchange
-
-    def _build_call(self, scope: Scope, step: Step, ctx: ExpressionContext) -> OperationCall:
-        params = merge_parameters(scope, scope.workflow.parameters, step.parameters, self.compiler)
-        evaluated = tuple(  # from a list: a list comprehension is cheaper than a generator
-            [
-                (p.name, p.in_, scope.evaluate(self.compiler, p, "value", p.value, ctx))
-                for p in params
-            ]
-        )
-        body = step.request_body
-        if body is None:
-            return OperationCall(scope.document, scope.workflow.workflow_id, step, evaluated)
-        payload = scope.evaluate(self.compiler, body, "payload", body.payload, ctx)
-        replacements = tuple(
-            (r.target, scope.evaluate(self.compiler, r, "value", r.value, ctx))
-            for r in body.replacements
-        )
-        return OperationCall(
-            scope.document,
-            scope.workflow.workflow_id,
-            step,
-            evaluated,
-            payload,
-            body.content_type,
-            replacements,
-        )
 
     def _call_workflow(
         self, scope: Scope, step: Step, run: _Run, depth: int, result: StepResult
@@ -300,8 +297,12 @@ class Engine:
             result.failures.append(Failure(f"no workflow {step.workflow_id!r}"))
             return ctx
         doc, target = found
-        params = merge_parameters(scope, scope.workflow.parameters, step.parameters, self.compiler)
-        inputs = {p.name: scope.evaluate(self.compiler, p, "value", p.value, ctx) for p in params}
+        try:
+            inputs = workflow_inputs(scope, self.compiler, step, ctx, result.notes)
+        except InputError as exc:
+            result.status = "error"
+            result.failures.append(Failure(str(exc)))
+            return ctx
         outcome = self._workflow(doc, target, inputs, run, depth + 1)
         result.status_code = outcome.last_status
         if not outcome.passed:
@@ -363,7 +364,8 @@ class Engine:
 
     def _before_retry(
         self, scope: Scope, action: Action, exchange: Exchange | None, run: _Run, depth: int
-    ) -> None:
+    ) -> float:
+        """Wait as the retry says, run the step or workflow it names first; the seconds waited."""
         header = exchange.retry_after if exchange is not None else None
         delay = header if header is not None else (action.retry_after or 0.0)
         delay = min(max(delay, 0.0), self.limits.max_retry_delay)
@@ -376,9 +378,15 @@ class Engine:
         elif action.step_id is not None:
             target = scope.workflow.step(action.step_id)
             if target is not None:
-                exchange = self._attempt(scope, target, run, depth)[2]
+                result, _, exchange = self._attempt(scope, target, run, depth)
                 if exchange is not None:
                     exchange.close()
+                self._finished(result)
+        return delay
+
+    def _finished(self, result: StepResult) -> None:
+        if self.listener is not None:
+            self.listener.step_finished(result)
 
     def _hand_over_stream(self, step: Step, exchange: Exchange | None) -> str | None:
         """Give the open stream to the consumer; what it reports wrong (if anything) fails

@@ -7,16 +7,33 @@ an :class:`Exchange`. Tests and embedders can inject any executor that keeps thi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
-from arazzo_runner.results import StreamFigures
+from arazzo_runner.results import StepResult, StreamFigures
 
-__all__ = ["Exchange", "OperationCall", "StepExecutor", "StreamConsumer"]
+__all__ = [
+    "Exchange",
+    "OperationCall",
+    "StepExecutor",
+    "StepListener",
+    "StreamConsumer",
+    "Unset",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Unset:
+    """A parameter value that resolved to nothing because an optional input was not given
+    (``expression`` is ``$inputs.<name>``). The executor leaves the parameter out when the
+    operation declares it optional, and notes ``reason``; otherwise the step fails."""
+
+    expression: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +43,11 @@ class OperationCall:
     document: ArazzoDocument
     workflow_id: str
     step: Step
-    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value)
+    parameters: tuple[tuple[str, str | None, Any], ...]  # (name, in, value or Unset)
     payload: Any = MISSING
     content_type: str | None = None
     replacements: tuple[tuple[str, Any], ...] = ()
+    security: tuple[Mapping[str, Any], ...] = ()  # Redocly x-security entries, values evaluated
 
 
 @dataclass(slots=True)
@@ -45,6 +63,7 @@ class Exchange:
     may hand to a consumer;
     ``close()`` releases the connection and must be called once the step is done with it;
     ``figures()`` (set for an event stream) tells how it arrived, once the step is done with it.
+    ``notes`` says what the request left out (``omitted: q ($inputs.filter not set)``).
     """
 
     method: str
@@ -64,6 +83,7 @@ class Exchange:
     problem: str | None = None
     closer: Callable[[], None] | None = None
     figures: Callable[[], StreamFigures] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         closer, self.closer = self.closer, None
@@ -80,3 +100,12 @@ StreamConsumer = Callable[[str, Any], "str | None"]
 success criteria passed; the engine closes the stream when the consumer returns. A consumer
 that returns a message (e.g. the stream reported an error) fails the step with it; ``None``
 leaves the step passed."""
+
+
+class StepListener(Protocol):
+    """Told when each attempt of a step starts and when it is over (after its stream was
+    handed over), in the engine's thread: live progress listens here. It must not raise."""
+
+    def step_started(self, workflow_id: str, step_id: str) -> None: ...
+
+    def step_finished(self, result: StepResult) -> None: ...

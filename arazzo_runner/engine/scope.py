@@ -25,10 +25,17 @@ from arazzo_runner.document import (
     Reusable,
     Step,
     Workflow,
+    input_names,
 )
 from arazzo_runner.engine.port import Exchange
 from arazzo_runner.errors import InputError
-from arazzo_runner.expressions import CompiledValue, ExpressionContext, Message, compile_value
+from arazzo_runner.expressions import (
+    CompiledValue,
+    ExpressionContext,
+    Gap,
+    Message,
+    compile_value,
+)
 from arazzo_runner.results import Failure, StepResult
 
 __all__ = ["Compiler", "Scope", "merge_actions", "merge_parameters"]
@@ -103,8 +110,15 @@ class Scope:
             components=_components_map(document),
         )
 
+        self._declared = input_names(document, workflow)
+
     def context(self) -> ExpressionContext:
         return self._base
+
+    def unset_input(self, name: str) -> bool:
+        """``name`` (or its first dotted part) is a declared input the caller did not give."""
+        first = name if name in self._declared.names else name.split(".", 1)[0]
+        return first in self._declared.names and first not in self.inputs
 
     def response_context(self, ctx: ExpressionContext, exchange: Exchange) -> ExpressionContext:
         request = Message(
@@ -137,6 +151,16 @@ class Scope:
         if type(raw) in _NON_TEXT_SCALARS:
             return raw  # what compile_value's LiteralValue would give back
         return compiler.value(owner, name, raw).evaluate(ctx)
+
+    def resolve_value(
+        self, compiler: Compiler, owner: Any, name: str, raw: Any, ctx: ExpressionContext
+    ) -> tuple[Any, tuple[Gap, ...]]:
+        """:meth:`evaluate` plus every part that resolved to nothing."""
+        if raw is MISSING:
+            return MISSING, ()
+        if type(raw) in _NON_TEXT_SCALARS:
+            return raw, ()
+        return compiler.value(owner, name, raw).resolve(ctx)
 
     def evaluate_step_outputs(
         self, compiler: Compiler, step: Step, ctx: ExpressionContext, result: StepResult

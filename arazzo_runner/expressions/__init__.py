@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     )
     from arazzo_runner.expressions.nodes import Literal, walk
     from arazzo_runner.expressions.runtime import RuntimeExpression, parse_expression
-    from arazzo_runner.expressions.template import CompiledValue, compile_value
+    from arazzo_runner.expressions.template import CompiledValue, Gap, compile_value
 
 __all__ = [
     "CompiledValue",
@@ -35,6 +35,7 @@ __all__ = [
     "ConditionResult",
     "ExpressionContext",
     "ExpressionError",
+    "Gap",
     "Literal",
     "MISSING",
     "Message",
@@ -58,6 +59,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "Condition": "evaluator",
             "ConditionResult": "evaluator",
             "ExpressionContext": "context",
+            "Gap": "template",
             "Literal": "nodes",
             "MISSING": "context",
             "Message": "context",

@@ -30,17 +30,14 @@ class Parts(NamedTuple):
 
 
 def _lookup(mapping: Any, name: str) -> Any:
-    """Exact key first; then, for dotted names, nested keys (notes table C #11)."""
+    """Exact key first; then, for dotted names, nested keys and list indexes (notes table C
+    #11): ``list.0.name`` reads ``list[0]["name"]`` (digits index a list, as in a pointer)."""
     if type(mapping) is not dict and not isinstance(mapping, Mapping):
         return MISSING
     value = mapping.get(name, MISSING)
     if value is not MISSING or "." not in name:
         return value
-    for part in name.split("."):
-        if not isinstance(mapping, Mapping):
-            return MISSING
-        mapping = mapping.get(part, MISSING)
-    return mapping
+    return resolve_tokens(mapping, tuple(name.split(".")))
 
 
 def _scalar(attribute: str) -> Callable[[Parts], Getter]:

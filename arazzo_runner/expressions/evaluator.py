@@ -34,7 +34,7 @@ from arazzo_runner.expressions.nodes import (
     Or,
     walk,
 )
-from arazzo_runner.expressions.parser import parse_condition
+from arazzo_runner.expressions.parser import parse_condition, unbrace
 from arazzo_runner.expressions.runtime import RuntimeExpression
 
 __all__ = ["Condition", "ConditionResult", "compare", "compile_condition", "truthy"]
@@ -228,13 +228,16 @@ class ConditionResult:
 
 
 class Condition:
-    """A compiled simple condition. ``source`` is the text, ``ast`` the root node."""
+    """A compiled simple condition. ``source`` is the text, ``ast`` the root node.
+    ``dialect`` is ``"braced"`` for a whole condition written ``{$...}`` (read without the
+    braces, so a validator can warn), else ``None``."""
 
-    __slots__ = ("_test", "_tests", "ast", "expressions", "source")
+    __slots__ = ("_test", "_tests", "ast", "dialect", "expressions", "source")
 
-    def __init__(self, source: str, ast: Node) -> None:
+    def __init__(self, source: str, ast: Node, dialect: str | None = None) -> None:
         self.source = source
         self.ast = ast
+        self.dialect = dialect
         self.expressions: tuple[RuntimeExpression, ...] = tuple(
             node.expression for node in walk(ast) if isinstance(node, Operand)
         )
@@ -266,4 +269,7 @@ def compile_condition(text: str) -> Condition:
 
 @functools.lru_cache(maxsize=4096)
 def _compile_condition(text: str) -> Condition:
+    inner = unbrace(text) if text[:1] == "{" or text.lstrip()[:1] == "{" else None
+    if inner is not None:
+        return Condition(text, parse_condition(inner), "braced")
     return Condition(text, parse_condition(text))

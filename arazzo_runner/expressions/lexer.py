@@ -134,12 +134,26 @@ def _navigation(text: str, pos: int, end: int) -> tuple[str | int, ...]:
     return tuple(steps)
 
 
+_SCALAR_ROOTS = {"url": "a string", "method": "a string", "statusCode": "a number"}
+
+
 def _operand(text: str, pos: int) -> Token:
     end = pos
     while end < len(text) and text[end] not in _OPERAND_STOP:
         end += 1
     expression = scan_expression(text, pos, end)
-    return Token("operand", (expression, _navigation(text, expression.end, end)), pos, end)
+    navigation = _navigation(text, expression.end, end)
+    kind = _SCALAR_ROOTS.get(expression.root)
+    if navigation and kind is not None:
+        step = navigation[0]
+        what = f"member {step!r}" if isinstance(step, str) else f"index [{step}]"
+        raise _error(
+            text,
+            expression.end,
+            f"${expression.root} is {kind}: it has no {what}",
+            "compare the value itself, e.g. $statusCode == 200",
+        )
+    return Token("operand", (expression, navigation), pos, end)
 
 
 def _template(text: str, pos: int) -> Token:

@@ -17,7 +17,7 @@ from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions.lexer import Token, tokenize
 from arazzo_runner.expressions.nodes import And, Compare, Group, Literal, Node, Not, Operand, Or
 
-__all__ = ["BINDING_POWER", "MAX_DEPTH", "NOT_POWER", "parse_condition"]
+__all__ = ["BINDING_POWER", "MAX_DEPTH", "NOT_POWER", "parse_condition", "unbrace"]
 
 MAX_DEPTH = 64
 
@@ -172,3 +172,19 @@ def parse_condition(text: str) -> Node:
     if not isinstance(text, str):
         raise ExpressionError("a condition must be a string", expression=repr(text), position=0)
     return _Parser(text).parse()
+
+
+def unbrace(text: str) -> str | None:
+    """``"{$statusCode == 401}"`` (the whole condition in one ``{$...}``, as the 1.0.1 spec's
+    own JSON example writes it and Redocly accepts) -> the text with those two braces blanked,
+    so offsets still point into the original; ``None`` for any other text."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip()) - 1
+    if not text.startswith("{$", start) or end <= start or text[end] != "}":
+        return None
+    depth = 0
+    for index in range(start, end):
+        depth += (text[index] == "{") - (text[index] == "}")
+        if depth == 0:
+            return None  # the first brace closes before the end: "{$a} == {$b}"
+    return f"{text[:start]} {text[start + 1 : end]} {text[end + 1 :]}"

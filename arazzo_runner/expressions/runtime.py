@@ -36,7 +36,7 @@ from arazzo_runner.expressions.access import Getter, Parts, build_getter
 from arazzo_runner.expressions.context import ExpressionContext
 from arazzo_runner.pointer import format_pointer, parse_pointer
 
-__all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression"]
+__all__ = ["ROOTS", "RuntimeExpression", "parse_expression", "scan_expression", "scan_indexed"]
 
 ROOTS = (
     "url",
@@ -78,7 +78,8 @@ class RuntimeExpression:
                   the rest after the source name (an operationId, workflowId or ``url``).
       ``pointer`` the JSON pointer after ``#`` (``""`` = whole value), or ``None``.
       ``dialect`` ``None`` for ABNF text; ``"dot-path"`` for ``$response.body.a[0]``, which is
-                  read as ``#/a/0`` (so a validator can warn).
+                  read as ``#/a/0``; ``"bracket-index"`` for ``$steps.s.outputs.list[0].name``,
+                  read as ``…outputs.list#/0/name`` (so a validator can warn).
     """
 
     source: str
@@ -281,13 +282,43 @@ def scan_expression(text: str, start: int = 0, limit: int | None = None) -> Runt
     return RuntimeExpression(text[start : cursor.pos], start, cursor.pos, root, **fields)
 
 
+_INDEXED_ROOTS = frozenset({"inputs", "outputs", "steps", "workflows"})
+
+
+def scan_indexed(text: str, start: int = 0, limit: int | None = None) -> RuntimeExpression:
+    """:func:`scan_expression`, then a ``[n]`` suffix (and ``.member``/``[n]`` after it) on a
+    name of ``$inputs``/``$outputs``/``$steps``/``$workflows``, read as a JSON pointer.
+
+    ``$steps.s.outputs.list[0].name`` is ``…outputs.list#/0/name`` (``dialect`` is
+    ``"bracket-index"``): the 1.0.1 ABNF's ``name = *CHAR`` admits the brackets, and many
+    published documents use them. Conditions do not use this: their operands keep ``[n]`` as
+    navigation (notes C2)."""
+    end = len(text) if limit is None else limit
+    expression = scan_expression(text, start, end)
+    at = expression.end
+    if (
+        at >= end
+        or text[at] != "["
+        or expression.root not in _INDEXED_ROOTS
+        or expression.pointer is not None
+    ):
+        return expression
+    cursor = _Cursor(text, at, end)
+    pointer = _dot_path(cursor)
+    fields = {name: getattr(expression, name) for name in ("root", "target", "section", "name")}
+    return RuntimeExpression(
+        text[start : cursor.pos], start, cursor.pos, **fields, pointer=pointer,
+        dialect="bracket-index",
+    )  # fmt: skip
+
+
 def parse_expression(text: str) -> RuntimeExpression:
     """Parse ``text`` as exactly one runtime expression, or raise :class:`ExpressionError`."""
     if not isinstance(text, str):
         raise ExpressionError(
             "a runtime expression must be a string", expression=repr(text), position=0
         )
-    expression = scan_expression(text)
+    expression = scan_indexed(text)
     if expression.end != len(text):
         extra = text[expression.end]
         hint = "use a JSON pointer such as #/0" if extra in "[." else None

@@ -15,8 +15,9 @@ Rules (notes R7-R9, Arazzo #437):
   the expressions that were missing, so the caller can name them in its error.
 * [impl] Inside an object, a member whose value is ``MISSING`` is left out; inside an array, a
   ``MISSING`` item becomes ``null`` (JSON has no "absent", so this is what JSON serializers do
-  with an undefined value). A payload ``{quantity: $inputs.quantity}`` sent without that input
-  is ``{}``, not an error.
+  with an undefined value). :meth:`CompiledValue.resolve` gives the value *and* a :class:`Gap`
+  for every part that resolved to nothing, so a caller never loses one silently: the engine
+  fails a step on a gap, or leaves out a member for an optional input that was not given.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import functools
 import json
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from arazzo_runner.errors import ExpressionError
@@ -33,10 +35,28 @@ from arazzo_runner.expressions.runtime import (
     ROOTS,
     RuntimeExpression,
     parse_expression,
-    scan_expression,
+    scan_indexed,
 )
+from arazzo_runner.pointer import escape_token
 
-__all__ = ["CompiledValue", "compile_value"]
+__all__ = ["CompiledValue", "Gap", "compile_value"]
+
+Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A part of a value that resolved to nothing: which ``expression``, at which ``path``
+    inside the value (``()`` is the value itself), and whether it sat in a ``{$...}``
+    template (a template with a gap is never sent)."""
+
+    expression: RuntimeExpression
+    path: Path = ()
+    in_template: bool = False
+
+    def where(self) -> str:
+        """``path`` as a JSON pointer (``""`` for the whole value)."""
+        return "".join("/" + escape_token(str(part)) for part in self.path)
 
 
 class CompiledValue:
@@ -59,6 +79,10 @@ class CompiledValue:
     def unresolved(self, context: ExpressionContext) -> tuple[RuntimeExpression, ...]:
         """The expressions inside that evaluate to ``MISSING`` in ``context``."""
         return tuple(e for e in self.expressions if e.evaluate(context) is MISSING)
+
+    def resolve(self, context: ExpressionContext) -> tuple[Any, tuple[Gap, ...]]:
+        """The value (as :meth:`evaluate` gives it) and every :class:`Gap` in it."""
+        return self.evaluate(context), ()
 
 
 class LiteralValue(CompiledValue):
@@ -84,6 +108,10 @@ class ExpressionValue(CompiledValue):
 
     def evaluate(self, context: ExpressionContext) -> Any:
         return self.expression.evaluate(context)
+
+    def resolve(self, context: ExpressionContext) -> tuple[Any, tuple[Gap, ...]]:
+        value = self.expression.evaluate(context)
+        return value, ((Gap(self.expression),) if value is MISSING else ())
 
     def __repr__(self) -> str:
         return f"ExpressionValue({self.expression.source!r})"
@@ -122,6 +150,12 @@ class TemplateValue(CompiledValue):
             pieces.append(render(value))
         return "".join(pieces)
 
+    def resolve(self, context: ExpressionContext) -> tuple[Any, tuple[Gap, ...]]:
+        value = self.evaluate(context)
+        if value is not MISSING:
+            return value, ()
+        return value, tuple(Gap(e, (), True) for e in self.unresolved(context))
+
     def __repr__(self) -> str:
         return f"TemplateValue({self.source!r})"
 
@@ -139,6 +173,16 @@ class ObjectValue(CompiledValue):
             return {key: item for key, item in found.items() if item is not MISSING}
         return found
 
+    def resolve(self, context: ExpressionContext) -> tuple[Any, tuple[Gap, ...]]:
+        found: dict[Any, Any] = {}
+        gaps: list[Gap] = []
+        for key, compiled in self.items:
+            value, inner = compiled.resolve(context)
+            gaps.extend(Gap(g.expression, (key, *g.path), g.in_template) for g in inner)
+            if value is not MISSING:
+                found[key] = value
+        return found, tuple(gaps)
+
 
 class ArrayValue(CompiledValue):
     __slots__ = ("items",)
@@ -152,6 +196,15 @@ class ArrayValue(CompiledValue):
         if MISSING in found:
             return [None if item is MISSING else item for item in found]
         return found
+
+    def resolve(self, context: ExpressionContext) -> tuple[Any, tuple[Gap, ...]]:
+        found: list[Any] = []
+        gaps: list[Gap] = []
+        for index, compiled in enumerate(self.items):
+            value, inner = compiled.resolve(context)
+            gaps.extend(Gap(g.expression, (index, *g.path), g.in_template) for g in inner)
+            found.append(None if value is MISSING else value)
+        return found, tuple(gaps)
 
 
 def _closing_brace(text: str, opening: int) -> int:
@@ -174,7 +227,7 @@ def _template(text: str) -> TemplateValue:
         if opening > cursor:
             parts.append(text[cursor:opening])
         closing = _closing_brace(text, opening)
-        expression = scan_expression(text, opening + 1, closing)
+        expression = scan_indexed(text, opening + 1, closing)
         if expression.end != closing:
             raise ExpressionError(
                 f"unexpected {text[expression.end]!r} inside '{{...}}'",

@@ -19,7 +19,8 @@ _STREAM_COLUMNS = ("workflow", "status", "steps", "duration", "first event", "fi
 
 
 def step_lines(step: StepResult) -> list[str]:
-    """``  ok   wf/step 200 x2 1.5 ms (3 events)`` and one ``- reason`` line per failure."""
+    """``  ok   wf/step 200 x2 1.5 ms (3 events)``, one ``- reason`` line per failure and one
+    ``. omitted: q ($inputs.filter not set)`` line per value the request left out."""
     mark = "ok  " if step.status == "passed" else "FAIL"
     code = "" if step.status_code is None else f" {step.status_code}"
     extra = _stream_note(step)
@@ -29,6 +30,7 @@ def step_lines(step: StepResult) -> list[str]:
     lines.extend(
         f"       - {f.condition + ': ' if f.condition else ''}{f.reason}" for f in step.failures
     )
+    lines.extend(f"       . {note}" for note in step.notes)  # what the request left out
     return lines
 
 

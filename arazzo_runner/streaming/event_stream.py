@@ -46,6 +46,7 @@ import httpx
 from arazzo_runner.errors import RunTimeout, StreamError
 from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.results import StreamFigures
+from arazzo_runner.settings import DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT
 from arazzo_runner.streaming.bounds import Bounds, Watchdog, start_watchdog
 from arazzo_runner.streaming.figures import Arrivals
 from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
@@ -104,8 +105,8 @@ class _StreamState:
         self,
         response: httpx.Response,
         *,
-        first_byte_timeout: float | None = 60.0,
-        idle_timeout: float | None = 15.0,
+        first_byte_timeout: float | None = DEFAULT_FIRST_BYTE_TIMEOUT,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
         deadline: float | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         check: bool = True,

@@ -15,8 +15,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from arazzo_runner._missing import MISSING
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document import Action, Criterion, Parameter, Step, Workflow
+from arazzo_runner.document import (
+    Action,
+    Criterion,
+    Parameter,
+    Reusable,
+    Step,
+    Workflow,
+    input_names,
+)
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
     Condition,
@@ -29,8 +38,9 @@ from arazzo_runner.expressions import (
 )
 from arazzo_runner.pointer import escape_token
 from arazzo_runner.validation.context import RuleContext
+from arazzo_runner.validation.reach import may_run_before
 
-__all__ = ["EXPRESSION_RULES", "Site"]
+__all__ = ["EXPRESSION_RULES", "Site", "check_expression", "check_value", "syntax_diagnostic"]
 
 _COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 
@@ -81,6 +91,11 @@ def _value(ctx: RuleContext, value: Any, pointer: str, site: Site) -> Iterator[D
             yield from check_expression(ctx, expression, where, site)
 
 
+def check_value(ctx: RuleContext, value: Any, pointer: str, site: Site) -> Iterator[Diagnostic]:
+    """Every expression and template inside a document value, checked (for extensions)."""
+    return _value(ctx, value, pointer, site)
+
+
 def _criterion(ctx: RuleContext, criterion: Criterion, site: Site) -> Iterator[Diagnostic]:
     pointer = criterion.pointer + "/condition"
     if criterion.context is not None:
@@ -90,9 +105,26 @@ def _criterion(ctx: RuleContext, criterion: Criterion, site: Site) -> Iterator[D
             yield syntax_diagnostic(ctx, exc, criterion.pointer + "/context")
         else:
             yield from check_expression(ctx, context, criterion.pointer + "/context", site)
+    if criterion.type != "simple" and "{$" in criterion.condition:
+        yield from _embedded(ctx, criterion, pointer, site)
+        return
     checker = _CRITERIA.get(criterion.type)
     if checker is not None:
         yield from checker(ctx, criterion, pointer, site)
+
+
+def _embedded(
+    ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
+    """A regex/JSONPath/XPath with ``{$...}`` parts: the parts are checked like any
+    expression; the pattern itself can only be checked once they are rendered, at run time."""
+    try:
+        template = compile_value(criterion.condition)
+    except ExpressionError as exc:
+        yield syntax_diagnostic(ctx, exc, pointer)
+        return
+    for expression in template.expressions:
+        yield from check_expression(ctx, expression, pointer, site)
 
 
 def _simple(
@@ -106,6 +138,10 @@ def _simple(
     for source, value in _double_quoted(condition):
         message = f"{source} is double-quoted; condition strings use single quotes"
         yield ctx.warning("double-quoted-literal", message, pointer, f"write '{value}'")
+    if condition.dialect == "braced":
+        message = "the whole condition is wrapped in {...}; Arazzo conditions are written bare"
+        hint = f"write {condition.source.strip()[1:-1].strip()}"
+        yield ctx.warning("braced-condition", message, pointer, hint)
     for expression in condition.expressions:
         yield from check_expression(ctx, expression, pointer, site)
 
@@ -175,6 +211,10 @@ def check_expression(
         message = f"{expression.source!r} uses a dot path; Arazzo 1.0 uses a JSON pointer"
         hint = f"write ${expression.root}.body#{expression.pointer}"
         yield ctx.warning("body-dot-path", message, pointer, hint)
+    elif expression.dialect == "bracket-index":
+        message = f"{expression.source!r} indexes with [n]; Arazzo 1.0 uses a JSON pointer"
+        head = expression.source[: expression.source.index("[")]
+        yield ctx.warning("bracket-index", message, pointer, f"write {head}#{expression.pointer}")
     checker = _REFERENCES.get(expression.root)
     if checker is not None:
         yield from checker(ctx, expression, pointer, site)
@@ -201,9 +241,34 @@ def _steps(
     elif site.step is not None and (
         index > site.step or (index == site.step and not site.after_response)
     ):
+        if not may_run_before(ctx.doc, workflow, index, site.step):
+            message = (
+                f"{expression.source!r} reads step {target!r}, which can never have run"
+                f" before step {workflow.steps[site.step].step_id!r}"
+            )
+            hint = "move the step, or read the value from a step that runs earlier"
+            yield ctx.error("step-not-run", message, pointer, hint)
+            return
         message = f"{expression.source!r} reads step {target!r}, which runs later in step order"
-        hint = "move the step or read the value from an earlier step"
+        hint = "it resolves only after a goto or retry has run that step"
         yield ctx.warning("forward-reference", message, pointer, hint)
+
+
+def _inputs(
+    ctx: RuleContext, expression: RuntimeExpression, pointer: str, site: Site
+) -> Iterator[Diagnostic]:
+    workflow, name = site.workflow, expression.name or ""
+    if workflow is None:
+        return
+    declared = input_names(ctx.doc, workflow)
+    if declared.can_be(name):
+        return
+    listed = ", ".join(sorted(declared.names)) or "none"
+    message = (
+        f"{expression.source!r}: workflow {workflow.workflow_id!r} has no input {name!r}"
+        " and its inputs schema allows no other"
+    )
+    yield ctx.error("unknown-input", message, pointer, f"declared inputs: {listed}")
 
 
 def _has_output(outputs: Mapping[str, Any], name: str) -> bool:
@@ -254,6 +319,7 @@ def _sources(
 
 
 _REFERENCES = {
+    "inputs": _inputs,
     "steps": _steps,
     "workflows": _workflows,
     "components": _components,
@@ -268,11 +334,20 @@ def _actions(ctx: RuleContext, items: Any, site: Site) -> Iterator[Diagnostic]:
                 yield from _criterion(ctx, criterion, site)
 
 
+def _parameter_value(
+    ctx: RuleContext, item: Parameter | Reusable, site: Site
+) -> Iterator[Diagnostic]:
+    """An inline parameter's value, or a Reusable's ``value`` override (checked alike)."""
+    value = item.value
+    if isinstance(item, Reusable) and value is MISSING:
+        return
+    yield from _value(ctx, value, item.pointer + "/value", site)
+
+
 def _step(ctx: RuleContext, workflow: Workflow, index: int, step: Step) -> Iterator[Diagnostic]:
     before, after = Site(workflow, index), Site(workflow, index, after_response=True)
     for item in step.parameters:
-        if isinstance(item, Parameter):
-            yield from _value(ctx, item.value, item.pointer + "/value", before)
+        yield from _parameter_value(ctx, item, before)
     body = step.request_body
     if body is not None:
         yield from _value(ctx, body.payload, body.pointer + "/payload", before)
@@ -288,14 +363,13 @@ def _step(ctx: RuleContext, workflow: Workflow, index: int, step: Step) -> Itera
 
 def expressions(ctx: RuleContext) -> Iterator[Diagnostic]:
     """expression-syntax (expressions, conditions, JSONPath, XPath), regex-syntax, unknown-step,
-    unknown-output, unknown-workflow,
-    unknown-component, unknown-source, forward-reference, and the dialect warnings
-    body-dot-path, double-quoted-literal, jsonpath-comparison."""
+    unknown-output, unknown-input, step-not-run, unknown-workflow, unknown-component,
+    unknown-source, forward-reference, and the dialect warnings body-dot-path, bracket-index,
+    braced-condition, double-quoted-literal, jsonpath-comparison."""
     for workflow in ctx.doc.workflows:
         anywhere = Site(workflow)
         for item in workflow.parameters:
-            if isinstance(item, Parameter):
-                yield from _value(ctx, item.value, item.pointer + "/value", anywhere)
+            yield from _parameter_value(ctx, item, anywhere)
         for index, step in enumerate(workflow.steps):
             yield from _step(ctx, workflow, index, step)
         actions = (*workflow.success_actions, *workflow.failure_actions)

@@ -22,9 +22,12 @@ from collections.abc import Mapping
 
 from arazzo_runner.diagnostics import Diagnostic, sort_diagnostics
 from arazzo_runner.document import Workspace, open_workspace
+from arazzo_runner.validation.bodies import BODY_RULES
 from arazzo_runner.validation.context import Rule, RuleContext
 from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES
+from arazzo_runner.validation.parameters import PARAMETER_RULES
+from arazzo_runner.validation.redocly import REDOCLY_RULES
 from arazzo_runner.validation.structure import STRUCTURE_RULES
 from arazzo_runner.validation.targets import TARGET_RULES
 
@@ -35,8 +38,11 @@ _SUPPORTED = re.compile(r"1\.0\.\d+(-.+)?\Z")
 RULES: Mapping[str, Rule] = {
     **STRUCTURE_RULES,
     **TARGET_RULES,
+    **PARAMETER_RULES,
+    **BODY_RULES,
     **EXPRESSION_RULES,
     **EXTENSION_RULES,
+    **REDOCLY_RULES,
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from arazzo_runner.diagnostics import Diagnostic
+from arazzo_runner.diagnostics import Diagnostic, Severity
 from arazzo_runner.document import SOURCE_PREFIX, Action, OperationLookup, Step, Workflow
 from arazzo_runner.validation.context import RuleContext
 
@@ -18,6 +18,7 @@ __all__ = ["TARGET_RULES"]
 
 _PATH_DIALECTS = {
     "source-without-url": "write '{$sourceDescriptions.<name>.url}#/paths/...'",
+    "source-name": "write '{$sourceDescriptions.<name>.url}#/paths/...' (not '<name>#/...')",
     "literal-url": "write '{$sourceDescriptions.<name>.url}#/paths/...' instead of the URL",
     "fragment-only": "name the source: '{$sourceDescriptions.<name>.url}#/paths/...'",
     "bare-path": "write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'",
@@ -124,6 +125,36 @@ def _operation_warnings(
         message = f"operationId {step.operation_id!r} must be qualified: there are several sources"
         hint = f"write $sourceDescriptions.{found.source.name if found.source else '<name>'}."
         yield ctx.warning("unqualified-operation", message, pointer, hint + step.operation_id)
+
+
+def checks_skipped(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """checks-skipped (info): the steps whose source was not loaded (``--offline`` and a
+    remote URL, or a URL that could not be read), so their operation, parameters and request
+    body were not checked; one per source, at its ``url``."""
+    skipped: dict[str, list[str]] = {}
+    for _, _, step in ctx.steps():
+        if step.target_kind != "operation":
+            continue
+        found = ctx.ws.resolve_operation(ctx.doc, step)
+        if found.status != "unchecked":
+            continue
+        if found.source is not None:
+            names = [found.source.name]
+        else:  # an unqualified operationId: any unloaded OpenAPI source may hold it
+            loaded = ctx.ws.sources(ctx.doc).values()
+            names = [s.name for s in loaded if s.kind == "openapi" and s.openapi is None]
+        for name in names:
+            skipped.setdefault(name, []).append(step.step_id)
+    for name, steps in skipped.items():
+        source = ctx.doc.source(name)
+        listed = ", ".join(dict.fromkeys(steps))
+        message = (
+            f"source {name!r} was not loaded: the operations, parameters and bodies of"
+            f" steps {listed} are not checked"
+        )
+        pointer = source.pointer + "/url" if source is not None else "/sourceDescriptions"
+        hint = "drop --offline, or fix the url, to check them"
+        yield ctx.report(Severity.INFO, "checks-skipped", message, pointer, hint)
 
 
 def _workflow_problem(ctx: RuleContext, ref: str, pointer: str) -> Iterator[Diagnostic]:
@@ -241,4 +272,5 @@ TARGET_RULES = {
     "action-targets": action_targets,
     "step-workflows": step_workflows,
     "depends-on": depends_on,
+    "checks-skipped": checks_skipped,
 }

@@ -34,7 +34,7 @@ __all__ = ["HttpExecutor", "StreamPolicy", "Timeouts", "describe_error_response"
 
 import time
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass
 from types import TracebackType
 from typing import Any
 
@@ -46,6 +46,7 @@ from arazzo_runner.errors import ArazzoError, InputError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
 from arazzo_runner.media import EVENT_STREAM, media_type
 from arazzo_runner.redact import Redactor
+from arazzo_runner.settings import DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, RunSettings
 from arazzo_runner.streaming import DEFAULT_MAX_EVENT_BYTES, EventStream, StreamSpec, consume
 from arazzo_runner.wire.auth import Authenticator, Credentials
 from arazzo_runner.wire.client import Timeouts, make_client
@@ -71,10 +72,14 @@ _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 class StreamPolicy:
     """Bounds of an event stream (see :mod:`arazzo_runner.streaming.event_stream`)."""
 
-    first_byte_timeout: float | None = 60.0
-    idle_timeout: float | None = 15.0
+    first_byte_timeout: float | None = DEFAULT_FIRST_BYTE_TIMEOUT
+    idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT
     deadline: float | None = None
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+
+    @classmethod
+    def from_settings(cls, settings: RunSettings) -> StreamPolicy:
+        return cls(settings.first_byte_timeout, settings.idle_timeout)
 
 
 class HttpExecutor:
@@ -93,23 +98,21 @@ class HttpExecutor:
         redactor: Redactor | None = None,
         auth: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
-        idle_timeout: float | None = None,
-        deadline: float | None = None,
+        settings: RunSettings | None = None,
+        due: float | None = None,
     ) -> None:
         """``auth``/``env`` build the credentials when ``credentials`` is not given (the
-        environment is only read when passed); ``idle_timeout`` overrides the stream policy's;
-        ``deadline`` (seconds from now, the run's overall deadline) bounds every request, body
-        and stream that follows."""
-        if deadline is not None and deadline <= 0:
-            raise ValueError("deadline must be positive or None")
+        environment is only read when passed). ``settings`` gives the stream bounds (unless
+        ``stream_policy`` is given) and the run's overall deadline, which bounds every request,
+        body and stream that follows: ``due`` on the ``time.monotonic`` clock when the caller
+        fixed it (the runner does, for the engine too), else ``settings.timeout`` from now."""
+        settings = settings or RunSettings()
         self.workspace = workspace
-        self.deadline = deadline
-        self._due = None if deadline is None else time.monotonic() + deadline
+        self.deadline = settings.timeout
+        self._due = due if due is not None else settings.due(time.monotonic())
         self.servers = dict(servers or {})
         self.timeouts = timeouts or Timeouts()
-        self.stream_policy = stream_policy or StreamPolicy()
-        if idle_timeout is not None:
-            self.stream_policy = replace(self.stream_policy, idle_timeout=idle_timeout)
+        self.stream_policy = stream_policy or StreamPolicy.from_settings(settings)
         if credentials is None:
             credentials = Credentials.from_sources(auth or {}, env or {})
         self.max_body_bytes = max_body_bytes
@@ -191,6 +194,7 @@ class HttpExecutor:
         exchange.request_query = built.query_values
         exchange.request_path = built.path_values
         exchange.request_body = built.body
+        exchange.notes = built.notes
         try:
             return httpx.Request(
                 built.method, url, headers=exchange.request_headers, content=built.content

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import Workspace
 from arazzo_runner.document.openapi import Operation, ParameterSpec
-from arazzo_runner.engine import OperationCall
+from arazzo_runner.engine import OperationCall, Unset
 from arazzo_runner.errors import InputError, RunError
 from arazzo_runner.streaming import STREAM_EXTENSION, StreamSpec, stream_spec
 from arazzo_runner.wire.auth import Authenticator, Outgoing
 from arazzo_runner.wire.bodies import apply_replacements, choose_content_type, encode_body
 from arazzo_runner.wire.serialize import serialize_parameter
 from arazzo_runner.wire.urls import compile_path, join_url, server_url
+from arazzo_runner.wire.xsecurity import apply_x_security
 
 _LOCATIONS = ("path", "query", "header", "cookie")
 
@@ -41,6 +42,7 @@ class BuiltRequest:
     path_values: dict[str, Any] = field(default_factory=dict)
     path_text: dict[str, str] = field(default_factory=dict)  # encoded segments by name
     body: Any = MISSING
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
 
     @property
     def url(self) -> str:
@@ -158,6 +160,9 @@ def _place(
     where = location or (spec.in_ if spec is not None else None)
     if where not in _LOCATIONS:
         raise InputError(f"parameter {name!r}: unknown location {where!r}")
+    if isinstance(value, Unset):
+        _leave_out(built, name, where, spec, value)
+        return
     if value is MISSING:
         return  # an expression that resolved to nothing; a missing path value is reported later
     pairs = serialize_parameter(_definition(name, where, spec), value)
@@ -171,6 +176,25 @@ def _place(
         built.out.headers.update(pairs)
     else:
         built.out.cookies.extend(pairs)
+
+
+_NEVER_DECLARED = frozenset({"accept", "content-type", "authorization"})
+
+
+def _leave_out(
+    built: BuiltRequest, name: str, where: str, spec: ParameterSpec | None, value: Unset
+) -> None:
+    """An optional input not given: the parameter is left out only when the operation lets
+    it be (declared, not required, not in the path; or a header OpenAPI never declares)."""
+    never = where == "header" and name.lower() in _NEVER_DECLARED
+    if (spec is not None and not spec.required and where != "path") or (spec is None and never):
+        built.notes.append(f"omitted: {name} ({value.reason})")
+        return
+    if spec is None:
+        why = "which the operation does not declare"
+    else:
+        why = "which the operation requires"
+    raise InputError(f"{where} parameter {name!r}, {why}: {value.reason}")
 
 
 def _body(built: BuiltRequest, call: OperationCall, operation: Operation) -> None:
@@ -200,5 +224,7 @@ def build_request(
         _place(built, operation, name, location, value)
     built.path = compile_path(operation.path).format(built.path_text)
     _body(built, call, operation)
+    if call.security:
+        apply_x_security(call.security, schemes, built.out, authenticator.redactor)
     authenticator.apply(operation.security, schemes, built.out, base)
     return built
