@@ -21,6 +21,7 @@ from __future__ import annotations
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "sensitive_name"]
 
 import functools
+import threading
 from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Any
@@ -50,6 +51,7 @@ class Redactor:
         self._secrets: set[str] = set()
         self._ordered: list[str] = []
         self._in_json: list[str] = []  # each secret as JSON writes it inside a string
+        self._adding = threading.Lock()  # runs of ``arazzo run --jobs`` add from many threads
         for secret in secrets:
             self.add(secret)
 
@@ -61,9 +63,11 @@ class Redactor:
         """Remember ``secret`` (ignored when empty or too short to mask in free text)."""
         if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._secrets:
             return
-        self._secrets.add(secret)
-        self._ordered = sorted(self._secrets, key=len, reverse=True)
-        self._in_json = [encode_basestring(s)[1:-1] for s in self._ordered]
+        with self._adding:  # readers see the old lists or the new ones, never half of a change
+            self._secrets.add(secret)
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._in_json = [encode_basestring(s)[1:-1] for s in ordered]
+            self._ordered = ordered
 
     def add_sent(self, name: str, value: str) -> None:
         """Remember what a request sent under a credential-like name (a header, a query or

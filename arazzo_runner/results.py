@@ -19,7 +19,15 @@ from typing import Any, Literal
 
 from arazzo_runner._missing import MISSING
 
-__all__ = ["Excerpt", "Failure", "RunResult", "StepResult", "jsonable", "partial_result"]
+__all__ = [
+    "Excerpt",
+    "Failure",
+    "RunResult",
+    "StepResult",
+    "StreamFigures",
+    "jsonable",
+    "partial_result",
+]
 
 PARTIAL_ATTRIBUTE = "partial_result"
 JSON_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
@@ -107,6 +115,32 @@ class Excerpt:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class StreamFigures:
+    """How a step's event stream arrived, in milliseconds from sending the request.
+
+    ``first_byte_ms``: the answer's status line and headers; ``first_event_ms``: the first
+    complete event (``None`` when none came); ``events``: how many the step read; the gaps
+    between consecutive events: median, 99th percentile (nearest rank) and largest (``None``
+    with fewer than two events). See :mod:`arazzo_runner.streaming.figures`.
+    """
+
+    first_byte_ms: float | None
+    first_event_ms: float | None
+    events: int
+    gap_p50_ms: float | None = None
+    gap_p99_ms: float | None = None
+    gap_max_ms: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "firstByteMs": self.first_byte_ms,
+            "firstEventMs": self.first_event_ms,
+            "events": self.events,
+            "gapMs": {"p50": self.gap_p50_ms, "p99": self.gap_p99_ms, "max": self.gap_max_ms},
+        }
+
+
 @dataclass(slots=True)
 class StepResult:
     step_id: str
@@ -122,6 +156,7 @@ class StepResult:
     events: int | None = None
     action: str | None = None
     excerpt: Excerpt | None = None
+    stream: StreamFigures | None = None
     started_ms: float | None = None  # since the run started (not in to_dict: its shape is fixed)
     waited_ms: float = 0.0  # the retry delay slept before this attempt
     notes: list[str] = field(default_factory=list)
@@ -144,6 +179,8 @@ class StepResult:
             data["events"] = self.events
         if self.action is not None:
             data["action"] = self.action
+        if self.stream is not None:
+            data["stream"] = self.stream.to_dict()
         if self.notes:
             data["notes"] = list(self.notes)
         if self.warnings:

@@ -55,6 +55,9 @@ SECTIONS: list[tuple[str, list[str], str, list[str] | None]] = [
         ["--peers"],
     ),
     ("5. Expressions", [PY, "bench/bench_expressions.py"], "", []),
+    ("6. Parallel runs: `arazzo run --jobs`", [PY, "-m", "bench.jobs"], "", []),
+    ("7. The pytest plugin under pytest-xdist", [PY, "-m", "bench.xdist"], "", []),
+    ("8. Load on Locust: `arazzo load`", [PY, "-m", "bench.load"], "", []),
 ]
 
 
@@ -66,6 +69,8 @@ QUICK: dict[str, list[str]] = {
     "bench.bench_sse": ["--mb", "20", "--latency-events", "300", "--repeat", "1"],
     "bench.sse_cli": ["--mb", "20", "--runs", "1", "--open-seconds", "2"],
     "bench.validate_corpus": ["--passes", "1"],
+    "bench.jobs": ["--runs", "1"],
+    "bench.load": ["--seconds", "3"],
 }
 
 

@@ -143,7 +143,7 @@ def test_xml_attacks_fail_safely(body: str | bytes) -> None:
     compiled = compile_criterion(make("contains(string(/*), 'root')", "xpath", "$response.body"))
     started = time.monotonic()
     result = compiled.evaluate(response(body))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10.0  # refused, not expanded (that takes minutes)
     assert not result.passed
     assert "DOCTYPE" in result.reason
     assert "root:" not in result.reason
@@ -170,7 +170,7 @@ def test_regex_refuses_huge_context_quickly() -> None:
     compiled = compile_criterion(make("^(a+)+$", "regex", "$response.body"))
     started = time.monotonic()
     result = compiled.evaluate(response("a" * (MAX_REGEX_TEXT + 1) + "!"))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # refused by its size, never searched
     assert not result.passed
     assert "limit" in result.reason
 

@@ -296,7 +296,7 @@ def stream_exchange(
 
 def test_endless_stream_is_handed_over_unread_and_closed(fal: Workspace) -> None:
     exchange, state, elapsed = stream_exchange(fal, "endless")
-    assert elapsed < 1.0
+    assert elapsed < 10.0  # an endless body read would never return
     assert isinstance(exchange.stream, EventStream)
     assert exchange.response_body is MISSING and exchange.events is None
     assert exchange.status_code == 200 and exchange.failure is None and exchange.error is None

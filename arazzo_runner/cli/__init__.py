@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "list": "List the workflows in an Arazzo file with their inputs.",
     "run": "Run a workflow against its APIs (or a local mock).",
     "mock": "Serve an OpenAPI description's examples on 127.0.0.1.",
+    "load": "Run a workflow for many users on Locust; stats per step.",
     "graph": "Draw a document's workflows (Mermaid, Graphviz dot, SVG).",
 }
 

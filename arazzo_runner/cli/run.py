@@ -219,6 +219,15 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
 @click.option(
     "--html", metavar="PATH", help="Write a self-contained HTML report (timeline, graph) to PATH."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run up to N workflows at once (a run of many; dependsOn still waits).",
+)
 def command(
     paths: tuple[str, ...],
     workflow_id: str | None,
@@ -237,6 +246,7 @@ def command(
     idle_timeout: float,
     offline: bool,
     mock: bool,
+    jobs: int,
     **report_paths: str | None,
 ) -> int:
     """Run a workflow of PATH, or (--all, a folder, several files) every workflow.
@@ -251,6 +261,10 @@ def command(
     query_expression = compile_option(query, "--query")
     stream = stream or until_expression is not None
     many = _many_wanted(paths, run_all, workflow_id)
+    if jobs != 1:
+        from arazzo_runner.cli.parallel import check_jobs
+
+        check_jobs(jobs, stream=stream, har=report_paths.get("har"), html=report_paths.get("html"))
     inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = parse_pairs(
         auth_pairs,
@@ -260,7 +274,8 @@ def command(
         hint="SCHEME is a key of components.securitySchemes",
     )
     redactor = cli_redactor(auth, os.environ)
-    progress = _live_progress(as_json or query_expression is not None, many, redactor)
+    quiet = as_json or query_expression is not None or jobs > 1  # --jobs: lines in order only
+    progress = _live_progress(quiet, many, redactor)
     printer = _printer(as_json, until_expression, redactor, progress)
     reports = Reports(report_paths, redactor)
     client = reports.client(progress)
@@ -277,7 +292,7 @@ def command(
         severity=severity_pairs,
     )
     session = _Session(
-        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor
+        runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor, jobs
     )
     try:
         with progress if progress is not None else contextlib.nullcontext():
@@ -322,6 +337,7 @@ class _Session:
     query: Any  # compiled JMESPath, or None
     streamed: bool
     redactor: Redactor
+    jobs: int = 1
 
     @property
     def progress(self) -> LiveProgress | None:
@@ -454,15 +470,28 @@ def _run_many(session: _Session, paths: Sequence[str]) -> int:
 
     reports = session.reports
     try:
-        run_many(
-            session.runner,
-            files,
-            session.inputs,
-            mock=session.mock,
-            begin=reports.begin,
-            progress=progress,
-            done=done,
-        )
+        if session.jobs > 1:
+            from arazzo_runner.cli.parallel import run_parallel
+
+            run_parallel(
+                session.runner,
+                files,
+                session.inputs,
+                mock=session.mock,
+                jobs=session.jobs,
+                progress=progress,
+                done=done,
+            )
+        else:
+            run_many(
+                session.runner,
+                files,
+                session.inputs,
+                mock=session.mock,
+                begin=reports.begin,
+                progress=progress,
+                done=done,
+            )
     except KeyboardInterrupt:
         reports.write(done, many=True)
         return session.interrupted()

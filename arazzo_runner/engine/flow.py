@@ -240,6 +240,8 @@ class Engine:
             finally:
                 if exchange is not None:
                     exchange.close()
+                    if exchange.figures is not None:  # an event stream: how it arrived
+                        result.stream = exchange.figures()
                 self._finished(result)
             if action is None or action.type != "retry":
                 return result, action

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
-from arazzo_runner.results import Failure, StepResult
+from arazzo_runner.results import Failure, StepResult, StreamFigures
 
 __all__ = [
     "Exchange",
@@ -61,7 +61,8 @@ class Exchange:
     ``detail``, fal's error type and request id, or "HTML error page from a proxy"); the engine
     adds it to the reasons of a step that fails. ``stream`` is an open event stream the engine
     may hand to a consumer;
-    ``close()`` releases the connection and must be called once the step is done with it.
+    ``close()`` releases the connection and must be called once the step is done with it;
+    ``figures()`` (set for an event stream) tells how it arrived, once the step is done with it.
     ``notes`` says what the request left out (``omitted: q ($inputs.filter not set)``).
     ``findings`` are what the description checks found (``validation.contract``): each a
     :class:`~arazzo_runner.results.Failure` with its ``check`` and ``severity``; an ``error`` one
@@ -85,6 +86,7 @@ class Exchange:
     failure: str | None = None
     problem: str | None = None
     closer: Callable[[], None] | None = None
+    figures: Callable[[], StreamFigures] | None = None
     notes: list[str] = field(default_factory=list)
     findings: list[Failure] = field(default_factory=list)
 

@@ -14,7 +14,13 @@ collected or the fixture is used.
 
 from __future__ import annotations
 
-__all__ = ["arazzo", "pytest_addoption", "pytest_collect_file", "pytest_configure"]
+__all__ = [
+    "arazzo",
+    "pytest_addoption",
+    "pytest_collect_file",
+    "pytest_configure",
+    "pytest_unconfigure",
+]
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +42,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "arazzo: an Arazzo workflow collected by arazzo-runner")
-    config.stash[SETTINGS] = Settings.from_config(config)
+    config.stash[SETTINGS] = settings = Settings.from_config(config)
+    if settings.mock:
+        from arazzo_runner.pytest_plugin.mocks import MOCKS, Mocks
+
+        config.stash[MOCKS] = Mocks()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is not None and settings.mock:
+        from arazzo_runner.pytest_plugin.mocks import MOCKS
+
+        mocks = config.stash.get(MOCKS, None)
+        if mocks is not None:
+            mocks.close()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ArazzoFile | None:

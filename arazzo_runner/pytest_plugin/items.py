@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from arazzo_runner import ArazzoError, InputError, Runner, RunResult, StepResult, ValidationFailed
+from arazzo_runner.pytest_plugin.mocks import MOCKS
 from arazzo_runner.pytest_plugin.options import SETTINGS, Settings, inputs_file, read_inputs_file
 
 _TOP_LEVEL_ARAZZO = re.compile(r"""^(["']?)arazzo\1[ \t]*:""", re.MULTILINE)
@@ -112,7 +113,13 @@ class ArazzoItem(pytest.Item):
         ids = [w.workflow_id for w in self.workspace.root.workflows]
         workflow_id = self.workflow.workflow_id
         inputs = settings.inputs_for(workflow_id, self.workflow.inputs, ids, self.given)
-        self.result = runner_for(settings).run(self.workspace, workflow_id, inputs)
+        runner = runner_for(settings)
+        if settings.mock:
+            servers, auth = self.config.stash[MOCKS].for_workspace(self.workspace)
+            self.user_properties.extend((f"arazzo.mock.{k}", v) for k, v in servers.items())
+            runner.servers = {**servers, **runner.servers}  # --arazzo-server wins
+            runner.auth = {**auth, **runner.auth}
+        self.result = runner.run(self.workspace, workflow_id, inputs)
         if not self.result.passed:
             raise WorkflowFailed(self.result)
 

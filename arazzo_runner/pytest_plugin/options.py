@@ -63,6 +63,12 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="CHECK=LEVEL",
         help="level of a description check: error, warn or off (repeatable; e.g. schema=warn)",
     )
+    group.addoption(
+        "--arazzo-mock",
+        action="store_true",
+        default=None,
+        help="run every collected workflow against mocks of its sources (one set per process)",
+    )
     parser.addini(
         "arazzo_files",
         type="linelist",
@@ -73,6 +79,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("arazzo_inputs", type="linelist", default=[], help="[WORKFLOW.]NAME=VALUE lines")
     parser.addini("arazzo_timeout", default="", help="overall deadline of each workflow run (s)")
     parser.addini("arazzo_severity", type="linelist", default=[], help="CHECK=LEVEL lines")
+    parser.addini("arazzo_mock", type="bool", default=False, help="like --arazzo-mock")
 
 
 def _pairs(lines: Iterable[str], what: str, example: str) -> list[tuple[str, str]]:
@@ -94,6 +101,7 @@ class Settings:
     inputs: tuple[tuple[tuple[str, Any], ...], ...] = ()  # layers: ini, then command line
     timeout: float | None = None
     severity: tuple[str, ...] = ()  # CHECK=LEVEL: ini lines, then the options (later wins)
+    mock: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -117,7 +125,10 @@ class Settings:
                 raise pytest.UsageError("arazzo_timeout must be a number of seconds") from None
         severity = (*config.getini("arazzo_severity"), *config.getoption("arazzo_severity"))
         _check_severity(severity)
-        return cls(tuple(config.getini("arazzo_files")), servers, auth, layers, timeout, severity)
+        mock = config.getoption("arazzo_mock")
+        mock = bool(config.getini("arazzo_mock")) if mock is None else mock
+        files = tuple(config.getini("arazzo_files"))
+        return cls(files, servers, auth, layers, timeout, severity, mock)
 
     def inputs_for(
         self, workflow_id: str, schema: Any, workflow_ids: Iterable[str], base: Mapping[str, Any]

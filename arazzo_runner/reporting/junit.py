@@ -68,12 +68,38 @@ def _testcase(suite: ET.Element, outcome: Outcome, clean: Redactor) -> None:
         name=xml_safe(outcome.name),
         time=_seconds(outcome.duration_ms),
     )
+    _stream_properties(case, outcome)
     if outcome.status != "passed":
         _problem(case, outcome, clean)
     if outcome.result is not None:
         lines = [line for step in outcome.result.steps for line in step_lines(step)]
         out = ET.SubElement(case, "system-out")
         out.text = xml_safe(clean.redact_text("\n".join(lines) + "\n"))
+
+
+_FIGURES = (
+    ("firstByteMs", "first_byte_ms"),
+    ("firstEventMs", "first_event_ms"),
+    ("events", "events"),
+    ("gapP50Ms", "gap_p50_ms"),
+    ("gapP99Ms", "gap_p99_ms"),
+    ("gapMaxMs", "gap_max_ms"),
+)
+
+
+def _stream_properties(case: ET.Element, outcome: Outcome) -> None:
+    """``<properties>`` with ``stream.<stepId>.<figure>`` for each streaming step (a figure
+    that is unknown, such as the first event of a stream that sent none, is left out)."""
+    steps = [s for s in outcome.result.steps if s.stream is not None] if outcome.result else []
+    if not steps:
+        return
+    node = ET.SubElement(case, "properties")
+    for step in steps:
+        for name, attribute in _FIGURES:
+            value = getattr(step.stream, attribute)
+            if value is not None:
+                prefix = xml_safe(f"stream.{step.step_id}.{name}")
+                ET.SubElement(node, "property", name=prefix, value=str(value))
 
 
 def _counts(outcomes: Sequence[Outcome]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from arazzo_runner.results import RunResult, StepResult
 __all__ = ["result_lines", "step_lines", "summary_table"]
 
 _COLUMNS = ("workflow", "status", "steps", "duration", "file")
+_STREAM_COLUMNS = ("workflow", "status", "steps", "duration", "first event", "file")
 
 
 def step_lines(step: StepResult) -> list[str]:
@@ -23,7 +24,7 @@ def step_lines(step: StepResult) -> list[str]:
     ``! warning:`` line per description check at the ``warn`` level."""
     mark = "ok  " if step.status == "passed" else "FAIL"
     code = "" if step.status_code is None else f" {step.status_code}"
-    extra = f" ({step.events} events)" if step.events is not None else ""
+    extra = _stream_note(step)
     tries = f" x{step.attempts}" if step.attempts > 1 else ""
     head = f"  {mark} {step.workflow_id}/{step.step_id}{code}{tries}"
     lines = [f"{head} {step.duration_ms:.1f} ms{extra}"]
@@ -33,6 +34,29 @@ def step_lines(step: StepResult) -> list[str]:
     lines.extend(f"       . {note}" for note in step.notes)  # what the request left out
     lines.extend(f"       ! warning: {w.reason}" for w in step.warnings)
     return lines
+
+
+def _stream_note(step: StepResult) -> str:
+    """`` (3 events, first event 41.2 ms)``, or `` (3 events)``, or nothing. A stream handed
+    to a consumer (``--stream``) has its count in its figures only."""
+    figures = step.stream
+    events = step.events
+    if events is None and figures is not None and figures.events:
+        events = figures.events
+    if events is None:
+        return ""
+    if figures is None or figures.first_event_ms is None:
+        return f" ({events} events)"
+    return f" ({events} events, first event {figures.first_event_ms:.1f} ms)"
+
+
+def first_event_ms(outcome: Outcome) -> float | None:
+    """The time to first event of the outcome's first streaming step that got an event."""
+    result = outcome.result
+    for step in result.steps if result is not None else ():
+        if step.stream is not None and step.stream.first_event_ms is not None:
+            return step.stream.first_event_ms
+    return None
 
 
 def result_lines(result: RunResult) -> list[str]:
@@ -45,18 +69,25 @@ def result_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def _row(outcome: Outcome) -> tuple[str, ...]:
+def _row(outcome: Outcome, streams: bool) -> tuple[str, ...]:
     steps = "-" if outcome.result is None else str(len(outcome.result.steps))
     duration = "-" if outcome.result is None else f"{outcome.duration_ms:.0f} ms"
     name = outcome.workflow_id or "(file)"
-    return (name, outcome.status, steps, duration, outcome.file)
+    if not streams:
+        return (name, outcome.status, steps, duration, outcome.file)
+    first = first_event_ms(outcome)
+    shown = "-" if first is None else f"{first:.0f} ms"
+    return (name, outcome.status, steps, duration, shown, outcome.file)
 
 
 def summary_table(outcomes: Sequence[Outcome]) -> list[str]:
-    """An aligned table (workflow, status, steps, duration, file) and a count line."""
-    rows = [_COLUMNS, *(_row(o) for o in outcomes)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-    right = {2, 3}  # numbers are right-aligned
+    """An aligned table (workflow, status, steps, duration, file) and a count line; when a
+    workflow streamed, a ``first event`` column (its first stream's time to first event)."""
+    streams = any(first_event_ms(o) is not None for o in outcomes)
+    columns = _STREAM_COLUMNS if streams else _COLUMNS
+    rows = [columns, *(_row(o, streams) for o in outcomes)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    right = {2, 3, 4} if streams else {2, 3}  # numbers are right-aligned
     lines = [
         "  ".join(
             cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])

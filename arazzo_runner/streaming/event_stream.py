@@ -30,6 +30,10 @@ Errors: a bound raises :class:`~arazzo_runner.errors.RunTimeout` naming it and i
 broken connection raises :class:`~arazzo_runner.errors.StreamError`; a response that is not a
 2xx ``text/event-stream`` raises :class:`NotAnEventStream` before any of its body is parsed.
 The response is closed on every way out: end of body, error, ``close()``, context exit.
+
+``figures()`` tells how the stream arrived (:mod:`arazzo_runner.streaming.figures`): time to
+first byte and to first event from ``sent_at`` (the ``time.monotonic()`` at which the request
+was sent, when the caller gives it), events read and the gaps between them.
 """
 
 from __future__ import annotations
@@ -45,8 +49,10 @@ import httpx
 
 from arazzo_runner.errors import RunTimeout, StreamError
 from arazzo_runner.media import EVENT_STREAM, media_type
+from arazzo_runner.results import StreamFigures
 from arazzo_runner.settings import DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT
 from arazzo_runner.streaming.bounds import Bounds, Watchdog, start_watchdog
+from arazzo_runner.streaming.figures import Arrivals
 from arazzo_runner.streaming.sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 
 __all__ = ["AsyncEventStream", "EventStream", "NotAnEventStream", "ensure_event_stream"]
@@ -109,6 +115,7 @@ class _StreamState:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         check: bool = True,
         inspect: Callable[[ServerSentEvent], bool] | None = None,
+        sent_at: float | None = None,
     ) -> None:
         if not isinstance(response.stream, self._stream_type):
             kind = "an async" if self._stream_type is httpx.AsyncByteStream else "a sync"
@@ -123,6 +130,7 @@ class _StreamState:
         self._last_event: ServerSentEvent | None = None
         self._begun = False
         self._done = False
+        self._arrivals = Arrivals(sent_at, time.monotonic())
 
     check_response = staticmethod(ensure_event_stream)
 
@@ -168,13 +176,23 @@ class _StreamState:
         if isinstance(timeouts, dict):
             timeouts["read"] = None
 
+    def figures(self) -> StreamFigures:
+        """Time to first byte and first event, event count and gaps so far
+        (:mod:`arazzo_runner.streaming.figures`; ``sent_at`` given: from that moment)."""
+        return self._arrivals.figures(self._events_received)
+
     def _take(self, chunk: bytes | None) -> None:
         if chunk is None:
-            self._pending.extend(self._decoder.close())
+            events = self._decoder.close()
             self._done = True
         elif chunk:
             self._bounds.got_byte = True
-            self._pending.extend(self._decoder.feed(chunk))
+            events = self._decoder.feed(chunk)
+        else:
+            return
+        if events:
+            self._arrivals.arrived(time.monotonic(), len(events))
+            self._pending.extend(events)
 
     def _deliver(self) -> ServerSentEvent:
         event = self._pending.popleft()

@@ -171,6 +171,7 @@ class HttpExecutor:
                 return exchange  # the description forbids it: not sent
         try:
             self._bound(request)
+            sent = time.monotonic()
             response = self._send(request)
         except RunTimeout as exc:
             exchange.error = self._redacted(exc, call)
@@ -182,7 +183,7 @@ class HttpExecutor:
             resent = request.method in _IDEMPOTENT and isinstance(exc, _DROPPED)
             exchange.error = self._redacted(transport_error(exc, request, resent=resent), call)
             return exchange
-        self._receive(call, operation, spec, response, exchange, checks)
+        self._receive(call, operation, spec, response, exchange, checks, sent)
         return exchange
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -221,7 +222,8 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
-        checks: OperationContract | None = None,
+        checks: OperationContract | None,
+        sent: float,
     ) -> None:
         exchange.status_code = status = response.status_code
         exchange.response_headers = headers = headers_dict(response.headers.multi_items())
@@ -234,7 +236,7 @@ class HttpExecutor:
         if is_stream:
             hook = check_stream(checks, status, headers, content_type, exchange)
             if success:
-                self._stream(call, spec, response, exchange, hook)
+                self._stream(call, spec, response, exchange, hook, sent)
             else:
                 response.close()  # an error status announced as a stream: nothing to read
             return
@@ -279,7 +281,8 @@ class HttpExecutor:
         spec: StreamSpec | None,
         response: httpx.Response,
         exchange: Exchange,
-        inspect: Any = None,
+        inspect: Any,
+        sent: float,
     ) -> None:
         policy = self.stream_policy
         remaining = self._remaining()
@@ -294,7 +297,9 @@ class HttpExecutor:
             deadline=deadline,
             max_event_bytes=policy.max_event_bytes,
             inspect=inspect,
+            sent_at=sent,
         )
+        exchange.figures = stream.figures
         if spec is None:
             exchange.stream, exchange.closer = stream, stream.close
             return
