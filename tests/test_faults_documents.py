@@ -237,6 +237,26 @@ def test_document_fault(tmp_path: Path, fault: Fault, command: str) -> None:
     assert "Traceback" not in done.text
 
 
+# -- the alias cap counts only what aliases produce --------------------------------------------
+
+
+def test_a_long_list_without_aliases_is_not_an_alias_bomb() -> None:
+    """Real descriptions under the size limit can hold more than a million plain values."""
+    from arazzo_runner.document.yaml_reader import load_text
+
+    count = 1_000_001
+    located = load_text("items: [" + ",".join(["0"] * count) + "]\nsmall: &s [1, 2]\nagain: *s\n")
+    assert len(located.data["items"]) == count and located.data["again"] == [1, 2]
+
+
+def test_aliases_are_still_capped_after_many_plain_values() -> None:
+    from arazzo_runner.document.yaml_reader import load_text
+    from arazzo_runner.errors import YamlError
+
+    with pytest.raises(YamlError, match="a YAML alias bomb"):
+        load_text("plain: [" + ",".join(["0"] * 1000) + "]\n" + _alias_bomb())
+
+
 # -- terminal safety ---------------------------------------------------------------------------
 
 
