@@ -61,10 +61,26 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
         return {}
     from arazzo_runner.document import load_file, load_text
 
-    located = load_text(sys.stdin.read(), "<stdin>") if path == "-" else load_file(path)
+    located = load_text(_stdin_bytes(), "<stdin>") if path == "-" else load_file(path)
     if not isinstance(located.data, dict):
         raise InputError("--inputs must hold a JSON or YAML object", file=path)
     return dict(located.data)
+
+
+def _stdin_bytes() -> bytes:
+    """Standard input as bytes, read up to the document size limit and never past it (the
+    text is decoded, and binary input refused, by the YAML reader as for a file)."""
+    from arazzo_runner.document.reading import read_stream
+    from arazzo_runner.document.yaml_reader import MAX_DOCUMENT_BYTES
+    from arazzo_runner.errors import YamlError
+
+    def fail(message: str) -> YamlError:
+        return YamlError(message, file="<stdin>", hint="--inputs - reads at most 16 MiB")
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream put in place of stdin (tests, embedding)
+        return sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
+    return read_stream(stream, MAX_DOCUMENT_BYTES, fail)
 
 
 class Reports:
@@ -139,7 +155,11 @@ def _write(path: str, text: str) -> None:
 
 
 def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
-    many = run_all or len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+    from arazzo_runner.cli.suite import is_folder
+
+    if any(not p for p in paths):  # '' would mean the current folder to pathlib
+        raise InputError("PATH is empty ('')", hint="name an Arazzo file or a folder, e.g. .")
+    many = run_all or len(paths) > 1 or any(is_folder(p) for p in paths)
     if many and workflow_id is not None:
         raise InputError(
             "-w/--workflow picks one workflow of one file",
