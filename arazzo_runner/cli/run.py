@@ -70,8 +70,7 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
 def _stdin_bytes() -> bytes:
     """Standard input as bytes, read up to the document size limit and never past it (the
     text is decoded, and binary input refused, by the YAML reader as for a file)."""
-    from arazzo_runner.document.reading import read_stream
-    from arazzo_runner.document.yaml_reader import MAX_DOCUMENT_BYTES
+    from arazzo_runner.document import MAX_DOCUMENT_BYTES, read_stream
     from arazzo_runner.errors import YamlError
 
     def fail(message: str) -> YamlError:

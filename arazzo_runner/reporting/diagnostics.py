@@ -19,8 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
-from arazzo_runner.document.reading import read_capped
-from arazzo_runner.document.yaml_reader import MAX_DOCUMENT_BYTES
+from arazzo_runner.document import MAX_DOCUMENT_BYTES, read_capped
 from arazzo_runner.errors import ArazzoError, YamlError
 
 __all__ = ["FORMATS", "Results", "render", "summary", "xml_safe"]
