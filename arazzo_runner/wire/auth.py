@@ -13,6 +13,8 @@ is looked up, in this order, in:
    (:func:`fal_key_host`): the document chooses the hosts, and a workflow from someone else's
    repository must not be able to send your key to its own server. Anywhere else the key must
    be given for the run (``--auth``/``ARAZZO_AUTH_<KEY>``).
+   The same rule holds for the OAuth2 token request: a ``tokenUrl`` on a host the credential
+   may not go to is refused (:class:`~arazzo_runner.errors.CredentialsError`) before it is sent.
 
 How a value is sent depends on the scheme (:data:`APPLIERS`): ``apiKey`` in a header, query or
 cookie, after the prefix in the extension ``x-arazzo-runner-prefix`` (fal: ``Key ``);
@@ -294,8 +296,30 @@ class Authenticator:
         self.redactor.add(value)
         token_url = _client_credentials_url(scheme)
         if scheme.type == "oauth2" and token_url and ":" in value:
-            return self._token(urljoin(base_url + "/", token_url), value, scopes)
+            url = urljoin(base_url + "/", token_url)
+            self._may_go_to(scheme, value, url)
+            return self._token(url, value, scopes)
         return value
+
+    def _may_go_to(self, scheme: SecurityScheme, value: str, url: str) -> None:
+        """The token request carries the credential too: its host must be one the credential
+        may go to (FAL_KEY: fal's hosts and loopback), whatever the document's tokenUrl says
+        (absolute, ``//host``, plain ``http://``). Raises CredentialsError; nothing is sent."""
+        try:
+            host = _host(url)
+        except (httpx.InvalidURL, ValueError):
+            raise CredentialsError(
+                self.redactor.redact_text(f"the OAuth2 tokenUrl {url!r} is not a valid URL"),
+                hint=f"fix components.securitySchemes.{scheme.key}.flows.clientCredentials",
+            ) from None
+        if self.credentials.lookup(scheme, host) != value:
+            detail = self.credentials.how_to_give(scheme, host)
+            raise CredentialsError(
+                self.redactor.redact_text(
+                    f"not sending the credential of {scheme.key!r} to the OAuth2 tokenUrl "
+                    f"{url}: {detail}"
+                )
+            )
 
     def _token(self, token_url: str, client: str, scopes: Sequence[str]) -> str:
         client_id = client.split(":", 1)[0]
