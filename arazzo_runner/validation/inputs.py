@@ -9,7 +9,7 @@ request to ``/None/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from arazzo_runner.document import ArazzoDocument, Workflow
@@ -47,10 +47,35 @@ def _describe(error: Any) -> str:
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         return ", ".join(f"missing required input {where}{name!r}" for name in missing)
+    name = where.rstrip(".") or "inputs"
+    if isinstance(error.instance, (Mapping, list)):
+        # jsonschema's message quotes the whole object or list, passwords included
+        return f"{name}: {_CONTAINER.get(error.validator, _fails)(error)}"
     if any(sensitive_name(str(part)) for part in error.absolute_path):
         # the value may be a password: say what is wrong without quoting it
-        return f"{where.rstrip('.')}: the value given fails `{error.validator}` of its schema"
-    return f"{where.rstrip('.') or 'inputs'}: {error.message}"
+        return f"{name}: {_fails(error)}"
+    return f"{name}: {error.message}"
+
+
+def _fails(error: Any) -> str:
+    return f"the value given fails `{error.validator}` of its schema"
+
+
+def _unexpected(error: Any) -> str:
+    extra = sorted(str(k) for k in error.instance if k not in error.schema.get("properties", {}))
+    return f"unexpected input(s) {', '.join(map(repr, extra))}" if extra else _fails(error)
+
+
+_CONTAINER: Mapping[str, Callable[[Any], str]] = {
+    "maxProperties": lambda e: f"more than {e.validator_value} inputs given",
+    "minProperties": lambda e: f"fewer than {e.validator_value} inputs given",
+    "maxItems": lambda e: f"more than {e.validator_value} items",
+    "minItems": lambda e: f"fewer than {e.validator_value} items",
+    "additionalProperties": _unexpected,
+    "type": lambda e: f"the value given is not of type {e.validator_value!r}",
+}
+"""What an error on a whole object or list says, from the schema alone: never the values
+(names of unexpected keys are shown; they are the caller's own spelling, not secrets)."""
 
 
 def _path(path: Iterable[Any]) -> str:

@@ -165,14 +165,11 @@ def _apply_api_key(scheme: SecurityScheme, value: str, out: Outgoing, redactor: 
     if prefix and not value.lower().startswith(prefix.lower()):
         value = prefix + value
     name = scheme.param_name or ""
+    redactor.add_forms(value)  # with its prefix, as sent: percent-encoded and base64 too
     if scheme.location == "query":
-        encoded = quote(value, safe="")
-        redactor.add(encoded)
-        out.query.append((quote(name, safe=""), encoded))
+        out.query.append((quote(name, safe=""), quote(value, safe="")))
     elif scheme.location == "cookie":
-        encoded = quote(value, safe="")
-        redactor.add(encoded)
-        out.cookies.append((name, encoded))
+        out.cookies.append((name, quote(value, safe="")))
     else:
         out.headers[name] = value
 
@@ -181,7 +178,7 @@ def _apply_http(scheme: SecurityScheme, value: str, out: Outgoing, redactor: Red
     kind = (scheme.scheme or "bearer").lower()
     if kind == "basic":
         token = base64.b64encode(value.encode("utf-8")).decode("ascii")
-        redactor.add(token)
+        redactor.add_forms(token)
         out.headers["Authorization"] = f"Basic {token}"
     elif kind == "bearer":
         out.headers["Authorization"] = f"Bearer {value}"
@@ -225,7 +222,7 @@ class Authenticator:
         self.client = client
         self._tokens: dict[tuple[str, str, tuple[str, ...]], str | CredentialsError] = {}
         for secret in credentials.secrets():
-            redactor.add(secret)
+            redactor.add_forms(secret)
 
     def apply(
         self,
@@ -293,7 +290,7 @@ class Authenticator:
     ) -> str:
         value = self.credentials.lookup(scheme, host)
         assert value is not None  # _choose checked it
-        self.redactor.add(value)
+        self.redactor.add_forms(value)
         token_url = _client_credentials_url(scheme)
         if scheme.type == "oauth2" and token_url and ":" in value:
             url = urljoin(base_url + "/", token_url)
@@ -337,7 +334,7 @@ class Authenticator:
         if scopes:
             form["scope"] = " ".join(scopes)
         basic = base64.b64encode(client.encode("utf-8")).decode("ascii")
-        self.redactor.add(basic)
+        self.redactor.add_forms(basic)
         headers = {"Authorization": f"Basic {basic}", "Accept": "application/json"}
         try:
             response = self.client.post(url, data=form, headers=headers)
@@ -349,7 +346,7 @@ class Authenticator:
             body = None
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.is_success and isinstance(token, str) and token:
-            self.redactor.add(token)
+            self.redactor.add_forms(token)
             return token
         detail = _token_failure(response.status_code, body, response.text)
         return self._token_error(url, detail)
