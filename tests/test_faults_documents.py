@@ -8,6 +8,7 @@ tests (test_loader.py, test_sources.py) cover the pieces; here the whole command
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -374,6 +375,27 @@ def test_json_output_keeps_the_exact_text(tmp_path: Path) -> None:
     done = arazzo("list", str(tmp_path / "doc.arazzo.yaml"), "--json")
     assert done.code == 0, done.text
     assert '"w\\u001b]0;t\\u0007"' in done.out  # JSON escapes it; nothing is lost
+
+
+def test_json_output_stays_json_with_del_and_c1_characters(tmp_path: Path) -> None:
+    """DEL and U+0080..U+009F are not escaped by JSON; the terminal guard's escape for them
+    must be a JSON one (``\\u0085``), never ``\\x85``."""
+    odd = "w\x7f\x85\x9b"
+    doc = arazzo_doc().replace("workflowId: w", 'workflowId: "w\\x7f\\x85\\x9b"')
+    broken = arazzo_doc().replace("operationId: getJson", 'operationId: "nope\\x85"')
+    files = {"doc.arazzo.yaml": doc, "broken.arazzo.yaml": broken, "api.openapi.yaml": OPENAPI}
+    write(tmp_path, files)
+    path = str(tmp_path / "doc.arazzo.yaml")
+    listed = arazzo("list", path, "--json")
+    assert listed.code == 0, listed.text
+    assert json.loads(listed.out)[0]["workflowId"] == odd
+    ran = arazzo("run", path, "--json", "-S", "api=http://127.0.0.1:9")
+    assert ran.code == 3, ran.text
+    assert json.loads(ran.out)["workflowId"] == odd
+    checked = arazzo("validate", str(tmp_path / "broken.arazzo.yaml"), "--format", "json")
+    assert checked.code == 2, checked.text
+    [found] = json.loads(checked.out)
+    assert "operationId 'nope" in found["message"]
 
 
 # -- local sources stay inside the workflow's repository -----------------------------------------

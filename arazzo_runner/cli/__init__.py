@@ -110,15 +110,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASCII_CONTROL = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
 
 
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x7F else f"\\u{code:04x}"
+
+
 def _visible(text: str) -> str:
-    """Control characters (but newline and tab) as ``\\xNN`` text."""
+    """Control characters (but newline and tab) as text: ASCII ones as ``\\xNN``, DEL and the
+    C1 range (U+007F to U+009F) as ``\\u00NN``. JSON output escapes the ASCII ones itself but
+    writes DEL and C1 as they are, inside strings; ``\\u00NN`` is the same character in JSON,
+    so what ``--json`` prints stays JSON (``\\x85`` is not a JSON escape)."""
     if text.isascii():  # the common case, checked in C, about 3x faster than isprintable()
         raw = text.encode("ascii")
         if len(raw.translate(None, _ASCII_CONTROL)) == len(raw):
             return text
     elif text.isprintable() or (text[-1:] == "\n" and text[:-1].isprintable()):
         return text  # no control character at all
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_shown, text)
 
 
 class _SafeText(io.TextIOBase):
@@ -193,6 +201,10 @@ def _run(argv: list[str] | None) -> int:
         return code if isinstance(code, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:  # a bad option value: one line that names the option
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{where}", err=True)
+        return 2
     except click.ClickException as exc:
         exc.show()
         return 2 if exc.exit_code == 2 else exc.exit_code
