@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from arazzo_runner.cli.options import report_paths as report_paths_checked
+from arazzo_runner.cli.options import server_urls, unknown_names
 from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
 from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
@@ -217,7 +219,7 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     type=float,
     default=DEFAULT_IDLE_TIMEOUT,
     show_default=True,
-    help="Longest silence allowed inside a stream, in seconds.",
+    help="Longest silence allowed inside a stream, in seconds (0: no bound).",
 )
 @click.option("--offline", is_flag=True, help="Never fetch remote source descriptions.")
 @click.option(
@@ -273,10 +275,10 @@ def command(
     redactor = cli_redactor(auth, os.environ)
     progress = _live_progress(as_json or query_expression is not None, many, redactor)
     printer = _printer(as_json, until_expression, redactor, progress)
-    reports = Reports(report_paths, redactor)
+    reports = Reports(report_paths_checked(report_paths), redactor)
     client = reports.client(progress)
     runner = Runner(
-        servers=parse_pairs(server_pairs, "-S/--server", "SOURCE=URL"),
+        servers=server_urls(parse_pairs(server_pairs, "-S/--server", "SOURCE=URL")),
         auth=auth,
         settings=run_settings(timeout=timeout, idle_timeout=idle_timeout, max_steps=max_steps),
         offline=offline,
@@ -381,6 +383,8 @@ def _load_and_run(session: _Session, file: str, workflow_id: str | None, heap: _
     with heap.paused():
         workspace = runner.load(file)
     heap.freeze()
+    for line in unknown_names(workspace, runner.servers, runner.auth):
+        click.echo(session.redactor.redact_text(f"warning: {line}"), err=True)
     if not session.mock:
         return runner.run(workspace, workflow_id, session.inputs)
     with mocked(runner, workspace):

@@ -9,6 +9,7 @@ request to ``/None/``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,7 +21,10 @@ __all__ = ["check_inputs"]
 
 
 def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
-    """Raise InputError listing every way ``inputs`` breaks the workflow's inputs schema."""
+    """Raise InputError listing every way ``inputs`` breaks the workflow's inputs schema;
+    a NaN or infinite number anywhere is refused first (JSON has none, and every JSON output
+    of the run would stop being JSON)."""
+    _refuse_non_finite(inputs)
     if not workflow.inputs:
         return
     from jsonschema import Draft202012Validator
@@ -40,6 +44,21 @@ def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[s
             f"workflow {workflow.workflow_id!r} inputs: " + "; ".join(lines),
             hint="pass inputs with -i NAME=VALUE or --inputs FILE",
         )
+
+
+def _refuse_non_finite(inputs: Mapping[str, Any]) -> None:
+    stack: list[tuple[str, Any]] = [(str(name), value) for name, value in inputs.items()]
+    while stack:  # iterative: a value may be nested deeper than the recursion limit
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(
+                f"input {where}: {value} is not a JSON number",
+                hint="JSON has no NaN or Infinity; pass a number, or a string",
+            )
+        if isinstance(value, Mapping):
+            stack.extend((f"{where}.{key}", item) for key, item in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{where}[{n}]", item) for n, item in enumerate(value))
 
 
 def _describe(error: Any) -> str:
