@@ -137,3 +137,25 @@ def test_mock_ports_past_65535_are_refused(capsys: pytest.CaptureFixture[str]) -
     code, _, err = arazzo(capsys, "mock", MULTI, "--port", "65535")
     assert code == 2, err
     assert "--port 65535:" in err and "past 65535" in err
+
+
+def test_a_report_is_replaced_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted between writing and renaming: the old report stays, no temporary file."""
+    from arazzo_runner.cli import run as run_command
+
+    target = tmp_path / "report.json"
+    target.write_text("old", encoding="utf-8")
+
+    def interrupted(source: str, destination: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_command.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_command._write(str(target), "new")
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [target]
+    run_command._write(str(target), "new")
+    assert target.read_text(encoding="utf-8") == "new" and list(tmp_path.iterdir()) == [target]

@@ -630,3 +630,37 @@ def test_signal_while_waiting_for_an_answer(workflow: str, signum: int, code: in
         assert server.client_closed.wait(5.0)
     assert child.returncode == code, err
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_ctrl_c_again_while_reports_are_written_keeps_them_whole(
+    workflow: str, tmp_path: Path
+) -> None:
+    """The first SIGINT stops the run; more of them while the command cleans up are ignored,
+    so every report is written, whole (a burst of them, so some land during the writing)."""
+    reports = {
+        "--report-json": tmp_path / "out" / "report.json",
+        "--junit-xml": tmp_path / "out" / "junit.xml",
+        "--har": tmp_path / "out" / "run.har",
+    }
+    options = [part for option, path in reports.items() for part in (option, str(path))]
+    with scripted_server([[sse_head(), *_events_forever()]]) as server:
+        child = _start(workflow, server.url, "-w", "handover", "--stream", *options)
+        assert child.stdout is not None
+        child.stdout.readline()  # the first event: the run is under way
+        deadline = time.monotonic() + HANG_GUARD
+        while child.poll() is None and time.monotonic() < deadline:
+            child.send_signal(signal.SIGINT)
+            time.sleep(0.002)
+        rest, err = child.communicate(timeout=HANG_GUARD)
+    assert child.returncode == 130, err
+    assert "Traceback" not in err
+    assert json.loads(reports["--report-json"].read_text(encoding="utf-8"))
+    assert json.loads(reports["--har"].read_text(encoding="utf-8"))["log"]["entries"]
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(reports["--junit-xml"]).getroot().tag in {"testsuites", "testsuite"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "junit.xml",
+        "report.json",
+        "run.har",
+    ]  # fmt: skip  (no temporary file left behind)

@@ -79,26 +79,41 @@ def cli() -> None:
 
 
 class _SignalGuard:
-    """While a command runs, SIGTERM unwinds the stack like SIGINT (and is remembered)."""
+    """While a command runs, SIGINT and SIGTERM unwind the stack the same way, once.
+
+    The first signal raises (``KeyboardInterrupt``, or :class:`Terminated` for SIGTERM, which
+    is remembered for the exit code); any later one, of either kind, is ignored while the
+    command cleans up, so a second Ctrl-C cannot cut the reports short (they are written
+    whole or not at all, see ``cli.run``). The clean-up is bounded: closing connections and
+    writing files.
+    """
 
     def __init__(self) -> None:
         self.terminated = False
-        self._previous: Any = None
+        self.stopping = False
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _SignalGuard:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGTERM, self._on_term)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._on_signal)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+        for signum, previous in self._previous.items():
+            # once stopping, the process only exits: a late signal must not kill it on the
+            # way out (the interpreter's default would, and the exit code would be lost)
+            signal.signal(signum, signal.SIG_IGN if self.stopping else previous)
+        self._previous.clear()
 
-    def _on_term(self, signum: int, frame: FrameType | None) -> None:
-        if self.terminated:  # a second TERM while cleaning up: let the clean-up finish
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping:  # a second signal while cleaning up: let the clean-up finish
             return
-        self.terminated = True
-        raise Terminated()
+        self.stopping = True
+        if signum == signal.SIGTERM:
+            self.terminated = True
+            raise Terminated()
+        raise KeyboardInterrupt
 
     def code(self, code: int) -> int:
         """130 becomes 143 (128 + SIGTERM) when it was SIGTERM that interrupted the command."""

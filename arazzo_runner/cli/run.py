@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,12 +148,31 @@ class Reports:
 
 
 def _write(path: str, text: str) -> None:
+    """Write a report whole or not at all: into a temporary file beside it, then renamed over
+    the target (an interrupted write leaves the previous file, never half of a new one)."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
