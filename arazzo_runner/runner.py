@@ -277,16 +277,13 @@ class _Recorder:
 
     def attach(self, result: RunResult) -> None:
         """Put the excerpts on their steps; mask every known secret (and its derived forms) in
-        reasons, URLs, outputs and the run error: what a caller reads is masked as the CLI's
-        output is (an output that echoes a credential holds ``***``)."""
+        reasons, URLs (a key sent in the query string) and the run error. Outputs are what the
+        workflow produced (a token it logged in for, say) and are handed back as they are; the
+        CLI masks them when it prints or writes them."""
         redactor = self.executor.redactor
         redact = redactor.redact_text
         sent = iter(self.sent)
-        if redactor.secrets and result.outputs:
-            result.outputs = redactor.redact_data(result.outputs)
         for step in result.steps:
-            if redactor.secrets and step.outputs:
-                step.outputs = redactor.redact_data(step.outputs)
             if step.method is not None:
                 step_id, found = next(sent, ("", None))
                 step.excerpt = found if step_id == step.step_id else None

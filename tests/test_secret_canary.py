@@ -313,8 +313,9 @@ def test_the_executor_learns_every_credential_it_sends(workflow: Path, server: s
 def test_the_python_api_results_and_httpx_logs_hold_no_secret(
     workflow: Path, server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``RunResult.to_dict()``, ``repr()`` and httpx's own INFO lines (the URL carries the
-    query key) are masked too, for a caller of the library."""
+    """``RunResult.to_dict()``, the step URLs (the query key), reasons and httpx's own INFO
+    lines are masked for a caller of the library; outputs are handed back as the workflow
+    made them (a token it logged in for is its result), and masked by the CLI when shown."""
     from arazzo_runner import Runner
 
     env = {"FAL_KEY": SECRETS["FAL_KEY"], "ARAZZO_AUTH_ENVKEY": SECRETS["ARAZZO_AUTH_ENVKEY"]}
@@ -325,9 +326,13 @@ def test_the_python_api_results_and_httpx_logs_hold_no_secret(
     assert result.steps and result.steps[0].url is not None
     assert "api_key=" in result.steps[0].url  # the key was in the URL, masked
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
+    data = result.to_dict()
+    outputs = data.pop("outputs"), [step.pop("outputs", None) for step in data["steps"]]
+    assert _leaks({"outputs": json.dumps(outputs)})  # outputs are the workflow's, as they are
     texts = {
-        "to_dict": json.dumps(result.to_dict()),
-        "repr": repr(result),
+        "to_dict without outputs": json.dumps(data),
+        "step urls": repr([step.url for step in result.steps]),
+        "reasons": repr([step.failures for step in result.steps]),
         "explain": result.explain(),
         "logs": caplog.text,
     }
