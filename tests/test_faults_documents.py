@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -288,20 +287,25 @@ def test_document_fault(tmp_path: Path, fault: Fault, command: str) -> None:
 GIB = 1024 * MIB
 
 
+_CAPPED = (
+    "import resource, runpy, sys\n"
+    "limit = int(sys.argv.pop(1))\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+    "sys.argv[0] = 'arazzo'\n"
+    "runpy.run_module('arazzo_runner', run_name='__main__')\n"
+)
+
+
 def _arazzo_capped(*args: str, stdin: int | None = None) -> tuple[int, str]:
-    """``arazzo ARGS`` with its address space capped at 2 GiB: reading without a bound runs
-    out of memory (a traceback) instead of filling the machine."""
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (2 * GIB, 2 * GIB))
-
+    """``arazzo ARGS`` with its address space capped at 2 GiB (set by the child itself, no
+    ``preexec_fn``): reading without a bound runs out of memory (a traceback) instead of
+    filling the machine."""
     done = subprocess.run(
-        [PYTHON, "-m", "arazzo_runner", *args],
+        [PYTHON, "-c", _CAPPED, str(2 * GIB), *args],
         stdin=stdin,
         capture_output=True,
         text=True,
         timeout=HANG_GUARD,
-        preexec_fn=cap,
         check=False,
     )
     return done.returncode, done.stdout + done.stderr
