@@ -10,8 +10,9 @@ Values a request sends under a credential-like name are secrets too, whoever cho
 (:meth:`Redactor.add_sent`; the executor calls it for every header and query parameter it
 sends), so a token given as a workflow input is masked wherever it is echoed back.
 
-Derived forms are the caller's job to register: :mod:`arazzo_runner.wire.auth` adds the base64 text
-of an HTTP Basic pair and the percent-encoded form of a key that goes into a query string.
+Secrets are registered with the forms they can be shown in (:meth:`Redactor.add_forms`: as
+given, percent-encoded, base64), so a server that echoes ``Authorization: Key <FAL_KEY>`` in
+base64, or a URL that carries a key in its query string, shows ``***`` instead.
 Values shorter than :data:`MIN_SECRET_LENGTH` are not masked inside free text (masking every
 ``a`` in a message would destroy it); header-name masking still covers them.
 """
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "sensitive_name"]
 
+import base64
 import functools
 import threading
 from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4
@@ -69,19 +72,33 @@ class Redactor:
             self._in_json = [encode_basestring(s)[1:-1] for s in ordered]
             self._ordered = ordered
 
+    def add_forms(self, secret: str | None) -> None:
+        """Remember ``secret`` and the forms a request or an echoing server may show it in:
+        percent-encoded (a query string, a cookie), base64 in the standard and the URL-safe
+        alphabets (HTTP Basic, or a server that encodes what it got; without the ``=``
+        padding, so the padded text is masked too)."""
+        if not secret or len(secret) < MIN_SECRET_LENGTH:
+            return
+        self.add(secret)
+        self.add(quote(secret, safe=""))
+        self.add(quote_plus(secret))
+        raw = secret.encode("utf-8")
+        self.add(base64.b64encode(raw).decode("ascii").rstrip("="))
+        self.add(base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))
+
     def add_sent(self, name: str, value: str) -> None:
         """Remember what a request sent under a credential-like name (a header, a query or
         cookie parameter) as a secret, whoever chose it: the value, the part after a scheme
         word (``Bearer abc`` -> ``abc``), and each cookie value of a ``Cookie`` header."""
         if not sensitive_name(name):
             return
-        self.add(value)
+        self.add_forms(value)  # ``Key <FAL_KEY>`` in base64 is the key too
         scheme, space, rest = value.partition(" ")
         if space and scheme.lower() in _SCHEME_WORDS:
-            self.add(rest.strip())
+            self.add_forms(rest.strip())
         if name.strip().lower() == "cookie":
             for pair in value.split(";"):
-                self.add(pair.partition("=")[2].strip())
+                self.add_forms(pair.partition("=")[2].strip())
 
     def redact_text(self, text: str) -> str:
         """``text`` with every known secret replaced by ``***``."""

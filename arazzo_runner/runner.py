@@ -166,6 +166,7 @@ class Runner:
         """Run one workflow (the only one when ``workflow_id`` is None) and return its result."""
         from arazzo_runner.engine import Engine, RunLimits
         from arazzo_runner.validation import check_inputs
+        from arazzo_runner.wire import masked_http_logs
 
         workspace = self.load(source) if isinstance(source, (str, os.PathLike)) else source
         document = workspace.root
@@ -184,7 +185,8 @@ class Runner:
                 stream_consumer=self.stream_consumer,
                 listener=self.listener,
             )
-            result = engine.run(workflow.workflow_id, values)
+            with masked_http_logs(executor.redactor):
+                result = engine.run(workflow.workflow_id, values)
         except KeyboardInterrupt as interrupt:
             partial = partial_result(interrupt)
             if partial is not None:
@@ -259,7 +261,7 @@ class Runner:
         as a token fetched mid-run, for its own output) or a new one, plus every ``auth`` value."""
         redactor = self.redactor if self.redactor is not None else Redactor()
         for secret in self.auth.values():
-            redactor.add(secret)
+            redactor.add_forms(secret)
         return redactor
 
 
@@ -282,8 +284,12 @@ class _Recorder:
         return exchange
 
     def attach(self, result: RunResult) -> None:
-        """Put the excerpts on their steps; mask known secrets in reasons and the run error."""
-        redact = self.executor.redactor.redact_text
+        """Put the excerpts on their steps; mask every known secret (and its derived forms) in
+        reasons, URLs (a key sent in the query string) and the run error. Outputs are what the
+        workflow produced (a token it logged in for, say) and are handed back as they are; the
+        CLI masks them when it prints or writes them."""
+        redactor = self.executor.redactor
+        redact = redactor.redact_text
         sent = iter(self.sent)
         for step in result.steps:
             if step.method is not None:
@@ -291,6 +297,8 @@ class _Recorder:
                 step.excerpt = found if step_id == step.step_id else None
             step.failures = [replace(f, reason=redact(f.reason)) for f in step.failures]
             step.warnings = [replace(f, reason=redact(f.reason)) for f in step.warnings]
+            if step.url is not None:  # a key sent in the query string is part of the URL
+                step.url = redact(step.url)
         if result.error is not None:
             result.error = redact(result.error)
 

@@ -369,3 +369,103 @@ def test_environment_credentials_reach_the_request(
         exchange = executor.execute(_call(workspace, "bearer"))
     assert exchange.response_body["authorization"] == "Bearer env-token-1"
     assert exchange.request_headers["Authorization"] == "Bearer env-token-1"
+
+
+# -- a credential rides only to the hosts its rules allow, token requests included ---------------
+
+COLLECTED_OPENAPI = """\
+openapi: 3.1.0
+info: {title: collector, version: '1'}
+servers: [{url: 'http://127.0.0.1:9'}]
+security: [{falKey: []}]
+components:
+  securitySchemes:
+    falKey:
+      type: oauth2
+      flows: {clientCredentials: {tokenUrl: 'TOKEN_URL', scopes: {}}}
+paths:
+  /relative/seen:
+    get:
+      operationId: seen
+      responses: {'200': {description: ok}}
+"""
+COLLECTED_ARAZZO = """\
+arazzo: 1.0.1
+info: {title: collector, version: '1'}
+sourceDescriptions: [{name: api, url: api.yaml, type: openapi}]
+workflows:
+  - workflowId: w
+    steps: [{stepId: seen, operationId: seen}]
+"""
+
+
+@pytest.fixture(scope="module")
+def collector() -> Iterator[tuple[str, list[str]]]:
+    """A server on another address (127.0.0.2: not one of the loopback names the fal rule
+    allows, so it stands for a stranger's host) that records every request it gets."""
+    seen: list[str] = []
+
+    async def collect(request: Request) -> Response:
+        seen.append(f"{request.method} {request.url.path} {request.headers.get('authorization')}")
+        return JSONResponse({"access_token": "collected-token"})
+
+    app = Starlette(routes=[Route("/{rest:path}", collect, methods=["GET", "POST"])])
+    try:
+        with serve(app, host="127.0.0.2") as url:
+            yield url, seen
+    except OSError as exc:  # a system without the 127.0.0.0/8 loopback net
+        pytest.skip(f"cannot listen on 127.0.0.2: {exc}")
+
+
+@pytest.mark.parametrize("form", ["absolute", "scheme-relative"])
+def test_fal_key_is_never_posted_to_a_token_url_on_another_host(
+    tmp_path: Path,
+    server: tuple[str, list[dict[str, Any]]],
+    collector: tuple[str, list[str]],
+    form: str,
+) -> None:
+    base, _ = server
+    collector_url, seen = collector
+    token_url = f"{collector_url}/token"
+    if form == "scheme-relative":
+        token_url = token_url.removeprefix("http:")
+    (tmp_path / "api.yaml").write_text(COLLECTED_OPENAPI.replace("TOKEN_URL", token_url))
+    (tmp_path / "flow.arazzo.yaml").write_text(COLLECTED_ARAZZO)
+    ws = open_workspace(str(tmp_path / "flow.arazzo.yaml"))
+    assert ws.root is not None
+    step = ws.root.workflows[0].steps[0]
+    env = {"FAL_KEY": "canary-id:canary-secret"}
+    servers = {"api": base + "/relative"}  # loopback: the key may go to the operation
+    seen.clear()
+    with HttpExecutor(ws, servers=servers, env=env) as executor:
+        exchange = executor.execute(OperationCall(ws.root, "w", step, ()))
+        exchange.close()
+    assert seen == []  # nothing reached the other host: no token request, no key
+    assert isinstance(exchange.error, CredentialsError), exchange.error
+    message = str(exchange.error)
+    assert "127.0.0.2" in message and "FAL_KEY is only sent to fal's hosts" in message
+    assert "canary" not in message
+
+
+def test_a_credential_given_for_the_run_may_fetch_its_token_where_the_document_says(
+    tmp_path: Path,
+    server: tuple[str, list[dict[str, Any]]],
+    collector: tuple[str, list[str]],
+) -> None:
+    """--auth (or ARAZZO_AUTH_<KEY>) goes where the document's sources say (SECURITY.md)."""
+    base, _ = server
+    collector_url, seen = collector
+    (tmp_path / "api.yaml").write_text(
+        COLLECTED_OPENAPI.replace("TOKEN_URL", f"{collector_url}/token")
+    )
+    (tmp_path / "flow.arazzo.yaml").write_text(COLLECTED_ARAZZO)
+    ws = open_workspace(str(tmp_path / "flow.arazzo.yaml"))
+    assert ws.root is not None
+    step = ws.root.workflows[0].steps[0]
+    seen.clear()
+    servers = {"api": base + "/relative"}
+    with HttpExecutor(ws, servers=servers, auth={"falKey": "given-id:given-secret"}) as ex:
+        exchange = ex.execute(OperationCall(ws.root, "w", step, ()))
+        exchange.close()
+    assert exchange.error is None, exchange.error
+    assert [line.split(" ")[:2] for line in seen] == [["POST", "/token"]]

@@ -8,6 +8,9 @@ tests (test_loader.py, test_sources.py) cover the pieces; here the whole command
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support.asgi_server import serve
-from tests.support.cli import arazzo
+from tests.support.cli import HANG_GUARD, PYTHON, arazzo
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -62,7 +65,20 @@ def _block_nesting(depth: int) -> str:
     return "".join(f"{'  ' * n}k{n}:\n" for n in range(depth)) + f"{'  ' * depth}leaf: 1\n"
 
 
-Files = Mapping[str, str | bytes | None]  # None: a directory
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link to ``target`` (a device, say)."""
+
+    target: str
+
+
+class Fifo:
+    """A named pipe: opening it for reading waits for a writer that never comes."""
+
+
+FIFO = Fifo()
+LONG_NAME = "a" * 300 + ".yaml"  # over the 255 bytes a file name may have
+Files = Mapping[str, str | bytes | Link | Fifo | None]  # None: a directory
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,13 @@ FAULTS = [
         (2, "no Arazzo file in this folder"),
     ),
     Fault("missing-file", {}, (2, "file not found")),
+    Fault(
+        "endless-device",
+        {"doc.arazzo.yaml": Link("/dev/zero")},
+        (2, "this is a character device, not a file"),
+    ),
+    Fault("named-pipe", {"doc.arazzo.yaml": FIFO}, (2, "this is a named pipe (FIFO), not a file")),
+    Fault("file-name-over-255-bytes", {}, (2, "File name too long"), root=LONG_NAME),
     Fault("empty-file", {"doc.arazzo.yaml": ""}, (2, "must be an object, not null")),
     Fault(
         "duplicate-keys",
@@ -169,6 +192,24 @@ FAULTS = [
         (2, "source description 'api' cannot be loaded: "),
     ),
     Fault(
+        "source-is-a-named-pipe",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": FIFO},
+        (0, "this is a named pipe (FIFO), not a file"),
+        (2, "source description 'api' cannot be loaded: "),
+    ),
+    Fault(
+        "source-is-a-device",
+        {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": Link("/dev/zero")},
+        (0, "this is a character device, not a file"),
+        (2, "source description 'api' cannot be loaded: "),
+    ),
+    Fault(
+        "source-file-name-over-255-bytes",
+        {"doc.arazzo.yaml": arazzo_doc(f"./{LONG_NAME}")},
+        (0, "File name too long"),
+        (2, "source description 'api' cannot be loaded: "),
+    ),
+    Fault(
         "source-alias-bomb",
         {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": _alias_bomb()},
         (0, "a YAML alias bomb?"),
@@ -214,6 +255,10 @@ def write(folder: Path, files: Files) -> None:
         path = folder / name
         if content is None:
             path.mkdir()
+        elif isinstance(content, Link):
+            path.symlink_to(content.target)
+        elif isinstance(content, Fifo):
+            os.mkfifo(path)
         elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
@@ -237,6 +282,82 @@ def test_document_fault(tmp_path: Path, fault: Fault, command: str) -> None:
     assert "Traceback" not in done.text
 
 
+# -- what is not a regular file is refused before it is read --------------------------------
+
+GIB = 1024 * MIB
+
+
+_CAPPED = (
+    "import resource, runpy, sys\n"
+    "limit = int(sys.argv.pop(1))\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+    "sys.argv[0] = 'arazzo'\n"
+    "runpy.run_module('arazzo_runner', run_name='__main__')\n"
+)
+
+
+def _arazzo_capped(*args: str, stdin: int | None = None) -> tuple[int, str]:
+    """``arazzo ARGS`` with its address space capped at 2 GiB (set by the child itself, no
+    ``preexec_fn``): reading without a bound runs out of memory (a traceback) instead of
+    filling the machine."""
+    done = subprocess.run(
+        [PYTHON, "-c", _CAPPED, str(2 * GIB), *args],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("special", "what"),
+    [(Link("/dev/zero"), "a character device"), (FIFO, "a named pipe (FIFO)")],
+    ids=["device", "fifo"],
+)
+@pytest.mark.parametrize("command", ["list", "run --inputs"])
+def test_list_and_inputs_refuse_what_is_not_a_file(
+    tmp_path: Path, special: Link | Fifo, what: str, command: str
+) -> None:
+    write(tmp_path, {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": OPENAPI, "x": special})
+    doc, odd = str(tmp_path / "doc.arazzo.yaml"), str(tmp_path / "x")
+    args = ("list", odd) if command == "list" else ("run", doc, "--inputs", odd)
+    code, text = _arazzo_capped(*args)
+    assert code == 2, text
+    assert f"this is {what}, not a file" in text and "Traceback" not in text
+
+
+def test_inputs_from_an_endless_stdin_stop_at_the_size_limit(tmp_path: Path) -> None:
+    write(tmp_path, {"doc.arazzo.yaml": arazzo_doc(), "api.openapi.yaml": OPENAPI})
+    with open("/dev/zero", "rb") as zeros:
+        code, text = _arazzo_capped(
+            "run", str(tmp_path / "doc.arazzo.yaml"), "--inputs", "-", stdin=zeros.fileno()
+        )
+    assert code == 2, text[:2000]
+    assert "<stdin>: more than 16777216 bytes" in text and "Traceback" not in text
+
+
+# -- the alias cap counts only what aliases produce --------------------------------------------
+
+
+def test_a_long_list_without_aliases_is_not_an_alias_bomb() -> None:
+    """Real descriptions under the size limit can hold more than a million plain values."""
+    from arazzo_runner.document.yaml_reader import load_text
+
+    count = 1_000_001
+    located = load_text("items: [" + ",".join(["0"] * count) + "]\nsmall: &s [1, 2]\nagain: *s\n")
+    assert len(located.data["items"]) == count and located.data["again"] == [1, 2]
+
+
+def test_aliases_are_still_capped_after_many_plain_values() -> None:
+    from arazzo_runner.document.yaml_reader import load_text
+    from arazzo_runner.errors import YamlError
+
+    with pytest.raises(YamlError, match="a YAML alias bomb"):
+        load_text("plain: [" + ",".join(["0"] * 1000) + "]\n" + _alias_bomb())
+
+
 # -- terminal safety ---------------------------------------------------------------------------
 
 
@@ -258,6 +379,27 @@ def test_json_output_keeps_the_exact_text(tmp_path: Path) -> None:
     done = arazzo("list", str(tmp_path / "doc.arazzo.yaml"), "--json")
     assert done.code == 0, done.text
     assert '"w\\u001b]0;t\\u0007"' in done.out  # JSON escapes it; nothing is lost
+
+
+def test_json_output_stays_json_with_del_and_c1_characters(tmp_path: Path) -> None:
+    """DEL and U+0080..U+009F are not escaped by JSON; the terminal guard's escape for them
+    must be a JSON one (``\\u0085``), never ``\\x85``."""
+    odd = "w\x7f\x85\x9b"
+    doc = arazzo_doc().replace("workflowId: w", 'workflowId: "w\\x7f\\x85\\x9b"')
+    broken = arazzo_doc().replace("operationId: getJson", 'operationId: "nope\\x85"')
+    files = {"doc.arazzo.yaml": doc, "broken.arazzo.yaml": broken, "api.openapi.yaml": OPENAPI}
+    write(tmp_path, files)
+    path = str(tmp_path / "doc.arazzo.yaml")
+    listed = arazzo("list", path, "--json")
+    assert listed.code == 0, listed.text
+    assert json.loads(listed.out)[0]["workflowId"] == odd
+    ran = arazzo("run", path, "--json", "-S", "api=http://127.0.0.1:9")
+    assert ran.code == 3, ran.text
+    assert json.loads(ran.out)["workflowId"] == odd
+    checked = arazzo("validate", str(tmp_path / "broken.arazzo.yaml"), "--format", "json")
+    assert checked.code == 2, checked.text
+    [found] = json.loads(checked.out)
+    assert "operationId 'nope" in found["message"]
 
 
 # -- local sources stay inside the workflow's repository -----------------------------------------

@@ -37,6 +37,14 @@ workflows:
   - workflowId: shared
     inputs: {$ref: "#/components/inputs/login"}
     steps: [{stepId: s, operationId: op}]
+  - workflowId: whole
+    inputs:
+      type: object
+      maxProperties: 1
+      additionalProperties: false
+      anyOf: [{required: [token]}, {required: [apiKey]}]
+      properties: {username: {type: string}, pin: {type: string}, tags: {type: array, maxItems: 1}}
+    steps: [{stepId: s, operationId: op}]
 """
 
 
@@ -68,12 +76,23 @@ def test_a_credential_like_input_is_never_quoted(tmp_path: Path) -> None:
     assert "count: 'x' is not of type 'integer'" in message
 
 
+def test_errors_on_the_whole_object_never_quote_a_value(tmp_path: Path) -> None:
+    """maxProperties, anyOf, additionalProperties: jsonschema's messages quote every input."""
+    given = {"username": "ada", "pin": "canary-pin-1234", "extra": "canary-x", "tags": ["a", "b"]}
+    message = _check(tmp_path, "whole", given)
+    assert "canary" not in message and "'a', 'b'" not in message, message
+    assert "inputs: more than 1 inputs given" in message
+    assert "inputs: unexpected input(s) 'extra'" in message
+    assert "inputs: the value given fails `anyOf` of its schema" in message
+    assert "tags: more than 1 items" in message
+
+
 def test_valid_inputs_pass(tmp_path: Path) -> None:
     path = tmp_path / "w.arazzo.yaml"
     path.write_text(DOC, encoding="utf-8")
     document, _ = load_arazzo(str(path))
     assert document is not None
-    for workflow in document.workflows:
+    for workflow in document.workflows[:2]:
         check_inputs(document, workflow, {"username": "ada", "password": "correct horse battery"})
 
 

@@ -3,7 +3,9 @@
 * Any mutation of a corpus document (``../shared/corpus``, read in place; skipped when absent),
   at the byte level (cut, repeat, flip, splice) or at the data level (a value replaced, a key
   dropped, a type changed, then written back as YAML or JSON), gives ``arazzo validate`` a
-  verdict: exit 0 or 2 and diagnostics, never a traceback.
+  verdict: exit 0 or 2 and diagnostics, never a traceback; ``validate --format json`` and
+  ``list --json`` print strict JSON (no NaN, no ``\\x85``-style escape). The repository's own
+  ``workflows/`` are mutated too, so this runs on a fresh clone without the corpus.
 * A criterion of any type with any condition text compiles or raises our ExpressionError.
 
 The SSE decoder's chunking property lives in test_sse_decoder.py and the expression parsers'
@@ -31,6 +33,7 @@ from arazzo_runner.document.model import Criterion
 from arazzo_runner.errors import ArazzoError
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"  # in every clone: never skipped
 SUFFIXES = (".yaml", ".yml", ".json")
 SETTINGS = settings(
     max_examples=int(os.environ.get("ARAZZO_PROPERTY_EXAMPLES", "60")),
@@ -39,15 +42,27 @@ SETTINGS = settings(
 )
 
 
-def _documents() -> list[Path]:
+def _corpus_documents() -> list[Path]:
     if not CORPUS.is_dir():
         return []
     found = [p for p in sorted(CORPUS.rglob("*")) if p.suffix in SUFFIXES and p.is_file()]
     return [p for p in found if "arazzo" in p.name and p.stat().st_size < 200_000]
 
 
-DOCUMENTS = _documents()
-needs_corpus = pytest.mark.skipif(not DOCUMENTS, reason=f"no corpus at {CORPUS}")
+CORPUS_DOCUMENTS = _corpus_documents()
+DOCUMENTS = CORPUS_DOCUMENTS + sorted(p for p in WORKFLOWS.iterdir() if p.suffix in SUFFIXES)
+needs_corpus = pytest.mark.skipif(not CORPUS_DOCUMENTS, reason=f"no corpus at {CORPUS}")
+
+
+def _in_process(*args: str) -> tuple[int, str, str]:
+    """``arazzo ARGS`` in-process: the exit code, stdout and stderr (through the CLI's own
+    terminal guard, as a user sees them)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with pytest.raises(SystemExit) as done:
+            main(list(args))
+    code = done.value.code
+    return (code if isinstance(code, int) else -1), out.getvalue(), err.getvalue()
 
 
 def validate(text: bytes, suffix: str) -> tuple[int, str]:
@@ -55,18 +70,39 @@ def validate(text: bytes, suffix: str) -> tuple[int, str]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"mutant{suffix}"
         path.write_bytes(text)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            with pytest.raises(SystemExit) as done:
-                main(["validate", str(path), "--offline"])
-    code = done.value.code
-    return (code if isinstance(code, int) else -1), out.getvalue() + err.getvalue()
+        code, out, err = _in_process("validate", str(path), "--offline")
+    return code, out + err
+
+
+def _strict_json(text: str) -> object:
+    """JSON as the standard has it: no NaN, no Infinity (Python's json reads those)."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _assert_json_output(text: bytes, suffix: str) -> None:
+    """``validate --format json`` always prints a JSON array; ``list --json`` prints JSON when
+    it can list (exit 0), else nothing on stdout; neither ever a traceback."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"mutant{suffix}"
+        path.write_bytes(text)
+        code, out, err = _in_process("validate", str(path), "--offline", "--format", "json")
+        assert code in (0, 2) and "Traceback" not in out + err, out + err
+        assert isinstance(_strict_json(out), list), out
+        code, out, err = _in_process("list", str(path), "--json")
+        assert code in (0, 2) and "Traceback" not in out + err, out + err
+        if code == 0:
+            assert isinstance(_strict_json(out), list), out
 
 
 def _assert_verdict(text: bytes, suffix: str) -> None:
     code, printed = validate(text, suffix)
     assert code in (0, 2), printed
     assert "Traceback" not in printed
+    _assert_json_output(text, suffix)
 
 
 # -- byte-level mutations --------------------------------------------------------------------
@@ -98,10 +134,10 @@ TOKENS = [
     b"&a ", b"*a", b"!!binary ", b"!!python/object ", b"<<: *a", b"{", b"}", b"[", b"]",
     b": ", b"- ", b"\n  ", b"\t", b"'", b'"', b"#", b"$", b"$steps.", b"$response.body#/",
     b"{$inputs.", b"\xef\xbb\xbf", b"\x00", b"\xff", b"\r", b"---\n", b"...\n", b"? ",
+    b"\x7f", b"\xc2\x85", b"\xc2\x9b", b"\\u0085", b".nan", b"1e999",
 ]  # fmt: skip
 
 
-@needs_corpus
 @SETTINGS
 @given(byte_mutants())
 def test_byte_mutations_get_a_verdict(mutant: tuple[bytes, str]) -> None:
@@ -173,7 +209,6 @@ def data_mutants(draw: st.DrawFn) -> tuple[bytes, str]:
     return yaml.safe_dump(data, allow_unicode=True).encode("utf-8"), ".yaml"
 
 
-@needs_corpus
 @SETTINGS
 @given(data_mutants())
 def test_data_mutations_get_a_verdict(mutant: tuple[bytes, str]) -> None:
@@ -182,7 +217,7 @@ def test_data_mutations_get_a_verdict(mutant: tuple[bytes, str]) -> None:
 
 @needs_corpus
 def test_the_unmutated_corpus_gets_a_verdict_too() -> None:
-    for source in DOCUMENTS[:: max(1, len(DOCUMENTS) // 25)]:
+    for source in CORPUS_DOCUMENTS[:: max(1, len(CORPUS_DOCUMENTS) // 25)]:
         _assert_verdict(source.read_bytes(), source.suffix)
 
 

@@ -90,3 +90,29 @@ def test_data_by_name_masks_values_under_credential_keys() -> None:
         "name": "Fido",
         "nested": {"apiKey": MASK},
     }
+
+
+def test_forms_cover_percent_encoding_and_base64_padded_or_not() -> None:
+    import base64
+    from urllib.parse import quote
+
+    redactor = Redactor()
+    redactor.add_forms("s3cr+t/key=")
+    for form in (
+        "s3cr+t/key=",
+        quote("s3cr+t/key=", safe=""),
+        base64.b64encode(b"s3cr+t/key=").decode(),
+        base64.urlsafe_b64encode(b"s3cr+t/key=").decode(),
+    ):
+        assert form not in redactor.redact_text(f"<{form}>"), form
+
+
+def test_a_sent_header_value_is_masked_in_base64_as_a_whole() -> None:
+    import base64
+
+    redactor = Redactor()
+    redactor.add_sent("Authorization", "Key fal-canary-123")
+    echoed = base64.b64encode(b"Key fal-canary-123").decode()
+    assert redactor.redact_text(f"seen {echoed}") == "seen ***" or echoed not in (
+        redactor.redact_text(f"seen {echoed}")
+    )

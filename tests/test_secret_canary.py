@@ -18,13 +18,16 @@ secret. A leak fails the test with the output mode and where the secret was foun
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from starlette.applications import Starlette
@@ -135,7 +138,15 @@ workflows:
 
 
 def _reflected(request: Request) -> dict[str, object]:
-    return {"headers": dict(request.headers), "query": dict(request.query_params)}
+    """What arrived, as received and in the forms a server may show it in: base64 of every
+    header value (``Key <FAL_KEY>`` included) and the raw, percent-encoded query string."""
+    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in request.headers.items()}
+    return {
+        "headers": dict(request.headers),
+        "query": dict(request.query_params),
+        "base64": encoded,
+        "raw_query": request.url.query,
+    }
 
 
 def _hostile_app() -> Starlette:
@@ -223,12 +234,22 @@ def _run(workflow: Path, url: str, out_dir: Path, *args: str) -> dict[str, str]:
     return texts
 
 
+def _forms(secret: str) -> list[str]:
+    """The secret and what it becomes on the wire or in an echo: percent-encoded, base64 of
+    it alone and of the header values it was sent in (``Key …``, ``Bearer …``)."""
+    found = [secret, quote(secret, safe="")]
+    for value in (secret, f"Key {secret}", f"Bearer {secret}"):
+        found.append(base64.b64encode(value.encode()).decode().rstrip("="))
+    return found
+
+
 def _leaks(texts: dict[str, str]) -> list[str]:
     return [
-        f"{door} secret in {where}"
+        f"{door} secret in {where} (as {form!r})"
         for door, secret in SECRETS.items()
+        for form in _forms(secret)
         for where, text in texts.items()
-        if secret in text
+        if form in text
     ]
 
 
@@ -287,3 +308,45 @@ def test_the_executor_learns_every_credential_it_sends(workflow: Path, server: s
         shown = executor.redactor.redact_data(exchange.response_body)
     assert _leaks({"body": json.dumps(shown)}) == []
     assert shown["headers"]["x-session-token"] == "***"
+
+
+def test_the_python_api_results_and_httpx_logs_hold_no_secret(
+    workflow: Path, server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``RunResult.to_dict()``, the step URLs (the query key), reasons and httpx's own INFO
+    lines are masked for a caller of the library; outputs are handed back as the workflow
+    made them (a token it logged in for is its result), and masked by the CLI when shown."""
+    from arazzo_runner import Runner
+
+    env = {"FAL_KEY": SECRETS["FAL_KEY"], "ARAZZO_AUTH_ENVKEY": SECRETS["ARAZZO_AUTH_ENVKEY"]}
+    runner = Runner(servers={"api": server}, auth={"cliKey": SECRETS["--auth"]}, env=env)
+    inputs = {"sessionToken": SECRETS["X-Session-Token"]}
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        result = runner.run(str(workflow), "fails", inputs)
+    assert result.steps and result.steps[0].url is not None
+    assert "api_key=" in result.steps[0].url  # the key was in the URL, masked
+    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
+    data = result.to_dict()
+    outputs = data.pop("outputs"), [step.pop("outputs", None) for step in data["steps"]]
+    assert _leaks({"outputs": json.dumps(outputs)})  # outputs are the workflow's, as they are
+    texts = {
+        "to_dict without outputs": json.dumps(data),
+        "step urls": repr([step.url for step in result.steps]),
+        "reasons": repr([step.failures for step in result.steps]),
+        "explain": result.explain(),
+        "logs": caplog.text,
+    }
+    _assert_no_leak(texts)
+
+
+def test_auth_without_a_scheme_name_is_not_echoed(workflow: Path) -> None:
+    done = subprocess.run(
+        [PYTHON, "-m", "arazzo_runner", "run", str(workflow), "--auth", SECRETS["--auth"]],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--auth expects SCHEME=VALUE" in done.stderr
+    _assert_no_leak({"stdout": done.stdout, "stderr": done.stderr})

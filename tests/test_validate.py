@@ -415,3 +415,33 @@ workflows:
 """
     diagnostics = validate_path(_write(tmp_path, body), offline=True)
     assert not has_errors(diagnostics), [str(d) for d in diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [("http://[::1:80/", "Invalid IPv6 URL"), ("http://host:{port}/v1", "Port could not be cast")],
+)
+def test_a_server_url_that_does_not_parse_is_an_error(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    """Found by validate, not at the first request of a run (it was a traceback there)."""
+    api = f"""\
+openapi: 3.1.0
+info: {{title: t, version: '1'}}
+servers: [{{url: '{url}', variables: {{port: {{default: http}}}}}}]
+paths:
+  /x: {{get: {{operationId: getX, responses: {{'200': {{description: ok}}}}}}}}
+"""
+    (tmp_path / "api.yaml").write_text(api, encoding="utf-8")
+    (tmp_path / "w.arazzo.yaml").write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]\n"
+        "workflows: [{workflowId: w, steps: [{stepId: s, operationId: getX}]}]\n",
+        encoding="utf-8",
+    )
+    found = _only(validate_path(str(tmp_path / "w.arazzo.yaml"), offline=True), "server-url")
+    assert problem in found.message and found.pointer == "/sourceDescriptions/0"
+    good = api.replace(url, "http://127.0.0.1:{port}/v1").replace("default: http", "default: 80")
+    (tmp_path / "api.yaml").write_text(good, encoding="utf-8")
+    diagnostics = validate_path(str(tmp_path / "w.arazzo.yaml"), offline=True)
+    assert [d for d in diagnostics if d.code == "server-url"] == []

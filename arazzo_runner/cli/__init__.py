@@ -80,26 +80,41 @@ def cli() -> None:
 
 
 class _SignalGuard:
-    """While a command runs, SIGTERM unwinds the stack like SIGINT (and is remembered)."""
+    """While a command runs, SIGINT and SIGTERM unwind the stack the same way, once.
+
+    The first signal raises (``KeyboardInterrupt``, or :class:`Terminated` for SIGTERM, which
+    is remembered for the exit code); any later one, of either kind, is ignored while the
+    command cleans up, so a second Ctrl-C cannot cut the reports short (they are written
+    whole or not at all, see ``cli.run``). The clean-up is bounded: closing connections and
+    writing files.
+    """
 
     def __init__(self) -> None:
         self.terminated = False
-        self._previous: Any = None
+        self.stopping = False
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _SignalGuard:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGTERM, self._on_term)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._on_signal)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+        for signum, previous in self._previous.items():
+            # once stopping, the process only exits: a late signal must not kill it on the
+            # way out (the interpreter's default would, and the exit code would be lost)
+            signal.signal(signum, signal.SIG_IGN if self.stopping else previous)
+        self._previous.clear()
 
-    def _on_term(self, signum: int, frame: FrameType | None) -> None:
-        if self.terminated:  # a second TERM while cleaning up: let the clean-up finish
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping:  # a second signal while cleaning up: let the clean-up finish
             return
-        self.terminated = True
-        raise Terminated()
+        self.stopping = True
+        if signum == signal.SIGTERM:
+            self.terminated = True
+            raise Terminated()
+        raise KeyboardInterrupt
 
     def code(self, code: int) -> int:
         """130 becomes 143 (128 + SIGTERM) when it was SIGTERM that interrupted the command."""
@@ -111,15 +126,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASCII_CONTROL = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
 
 
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x7F else f"\\u{code:04x}"
+
+
 def _visible(text: str) -> str:
-    """Control characters (but newline and tab) as ``\\xNN`` text."""
+    """Control characters (but newline and tab) as text: ASCII ones as ``\\xNN``, DEL and the
+    C1 range (U+007F to U+009F) as ``\\u00NN``. JSON output escapes the ASCII ones itself but
+    writes DEL and C1 as they are, inside strings; ``\\u00NN`` is the same character in JSON,
+    so what ``--json`` prints stays JSON (``\\x85`` is not a JSON escape)."""
     if text.isascii():  # the common case, checked in C, about 3x faster than isprintable()
         raw = text.encode("ascii")
         if len(raw.translate(None, _ASCII_CONTROL)) == len(raw):
             return text
     elif text.isprintable() or (text[-1:] == "\n" and text[:-1].isprintable()):
         return text  # no control character at all
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_shown, text)
 
 
 class _SafeText(io.TextIOBase):
@@ -194,6 +217,10 @@ def _run(argv: list[str] | None) -> int:
         return code if isinstance(code, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:  # a bad option value: one line that names the option
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{where}", err=True)
+        return 2
     except click.ClickException as exc:
         exc.show()
         return 2 if exc.exit_code == 2 else exc.exit_code

@@ -37,6 +37,12 @@ def command(description: str, port: int) -> int:
     if not indexes:
         click.echo("nothing to mock: no OpenAPI source description", err=True)
         return 2
+    if port and port + len(indexes) - 1 > 65535:
+        raise InputError(
+            f"--port {port}: {len(indexes)} sources need ports {port} to "
+            f"{port + len(indexes) - 1}, past 65535",
+            hint=f"use --port {65536 - len(indexes)} or lower, or 0 for any free ports",
+        )
     # Ctrl-C and SIGTERM (which the CLI turns into the same KeyboardInterrupt) are how this
     # command ends: the main thread only sleeps until one unwinds it, and the servers stop on the
     # way out. No handler of our own: one that sets a threading.Event can deadlock, since it may

@@ -7,14 +7,12 @@ nor a form derived from one, is ever printed.
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring as _string
 from typing import Any
-from urllib.parse import quote
 
 import click
 
@@ -37,9 +35,7 @@ def cli_redactor(auth: Mapping[str, str], env: Mapping[str, str]) -> Redactor:
     """
     redactor = Redactor()
     for secret in Credentials.from_sources(auth, env).secrets():
-        redactor.add(secret)
-        redactor.add(quote(secret, safe=""))
-        redactor.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+        redactor.add_forms(secret)
     return redactor
 
 

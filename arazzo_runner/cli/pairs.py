@@ -44,6 +44,11 @@ def input_value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+    except RecursionError:  # ``[[[[...`` tens of thousands deep
+        raise InputError(
+            "an input value is nested too deeply to read as JSON",
+            hint="pass deep values in a file with --inputs",
+        ) from None
 
 
 def parse_input_pairs(values: Iterable[str], option: str = "-i/--input") -> dict[str, Any]:

@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from arazzo_runner.cli.options import report_paths as report_paths_checked
+from arazzo_runner.cli.options import server_urls, unknown_names
 from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
 from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
@@ -61,10 +64,25 @@ def _read_inputs(path: str | None) -> dict[str, Any]:
         return {}
     from arazzo_runner.document import load_file, load_text
 
-    located = load_text(sys.stdin.read(), "<stdin>") if path == "-" else load_file(path)
+    located = load_text(_stdin_bytes(), "<stdin>") if path == "-" else load_file(path)
     if not isinstance(located.data, dict):
         raise InputError("--inputs must hold a JSON or YAML object", file=path)
     return dict(located.data)
+
+
+def _stdin_bytes() -> bytes:
+    """Standard input as bytes, read up to the document size limit and never past it (the
+    text is decoded, and binary input refused, by the YAML reader as for a file)."""
+    from arazzo_runner.document import MAX_DOCUMENT_BYTES, read_stream
+    from arazzo_runner.errors import YamlError
+
+    def fail(message: str) -> YamlError:
+        return YamlError(message, file="<stdin>", hint="--inputs - reads at most 16 MiB")
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream put in place of stdin (tests, embedding)
+        return sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
+    return read_stream(stream, MAX_DOCUMENT_BYTES, fail)
 
 
 class Reports:
@@ -130,16 +148,39 @@ class Reports:
 
 
 def _write(path: str, text: str) -> None:
+    """Write a report whole or not at all: into a temporary file beside it, then renamed over
+    the target (an interrupted write leaves the previous file, never half of a new one)."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
-    many = run_all or len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+    from arazzo_runner.cli.suite import is_folder
+
+    if any(not p for p in paths):  # '' would mean the current folder to pathlib
+        raise InputError("PATH is empty ('')", hint="name an Arazzo file or a folder, e.g. .")
+    many = run_all or len(paths) > 1 or any(is_folder(p) for p in paths)
     if many and workflow_id is not None:
         raise InputError(
             "-w/--workflow picks one workflow of one file",
@@ -205,7 +246,7 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     type=float,
     default=DEFAULT_IDLE_TIMEOUT,
     show_default=True,
-    help="Longest silence allowed inside a stream, in seconds.",
+    help="Longest silence allowed inside a stream, in seconds (0: no bound).",
 )
 @click.option("--offline", is_flag=True, help="Never fetch remote source descriptions.")
 @click.option(
@@ -277,10 +318,10 @@ def command(
     quiet = as_json or query_expression is not None or jobs > 1  # --jobs: lines in order only
     progress = _live_progress(quiet, many, redactor)
     printer = _printer(as_json, until_expression, redactor, progress)
-    reports = Reports(report_paths, redactor)
+    reports = Reports(report_paths_checked(report_paths), redactor)
     client = reports.client(progress)
     runner = Runner(
-        servers=parse_pairs(server_pairs, "-S/--server", "SOURCE=URL"),
+        servers=server_urls(parse_pairs(server_pairs, "-S/--server", "SOURCE=URL")),
         auth=auth,
         settings=run_settings(timeout=timeout, idle_timeout=idle_timeout, max_steps=max_steps),
         offline=offline,
@@ -387,6 +428,8 @@ def _load_and_run(session: _Session, file: str, workflow_id: str | None, heap: _
     with heap.paused():
         workspace = runner.load(file)
     heap.freeze()
+    for line in unknown_names(workspace, runner.servers, runner.auth):
+        click.echo(session.redactor.redact_text(f"warning: {line}"), err=True)
     if not session.mock:
         return runner.run(workspace, workflow_id, session.inputs)
     with mocked(runner, workspace):

@@ -18,7 +18,7 @@ from typing import Any
 from arazzo_runner.errors import ArazzoError, InputError
 from arazzo_runner.reporting import Outcome
 
-__all__ = ["arazzo_files", "mocked", "run_many"]
+__all__ = ["arazzo_files", "is_folder", "mocked", "run_many"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 _ARAZZO_KEY = re.compile(rb'^(?:arazzo|\s*\{?\s*"arazzo")\s*:', re.MULTILINE)
@@ -46,13 +46,21 @@ def _in_folder(folder: Path) -> list[str]:
     return found
 
 
+def is_folder(name: str) -> bool:
+    """Whether ``name`` is a directory; False, not an exception, for a name the system refuses
+    (over 255 bytes, a NUL): loading it then says why, in one line."""
+    try:
+        return Path(name).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def arazzo_files(paths: Sequence[str]) -> list[str]:
     """The Arazzo files named or found under the folders named, in order, each once."""
     files: list[str] = []
     for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            inside = _in_folder(path)
+        if is_folder(name):
+            inside = _in_folder(Path(name))
             if not inside:
                 raise InputError(
                     f"{name}: no Arazzo file in this folder",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Step,
         Workflow,
     )
+    from arazzo_runner.document.reading import read_capped, read_stream
     from arazzo_runner.document.sources import Fetcher, to_url
     from arazzo_runner.document.workspace import (
         SOURCE_PREFIX,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
         Workspace,
         open_workspace,
     )
-    from arazzo_runner.document.yaml_reader import load_file, load_text
+    from arazzo_runner.document.yaml_reader import MAX_DOCUMENT_BYTES, load_file, load_text
 
 __all__ = [
     "Action",
@@ -43,6 +44,7 @@ __all__ = [
     "Fetcher",
     "InputNames",
     "Location",
+    "MAX_DOCUMENT_BYTES",
     "OperationLookup",
     "Parameter",
     "RequestBody",
@@ -56,6 +58,8 @@ __all__ = [
     "load_file",
     "load_text",
     "open_workspace",
+    "read_capped",
+    "read_stream",
     "to_url",
 ]
 
@@ -69,6 +73,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "Fetcher": "sources",
             "InputNames": "inputs_schema",
             "Location": "location",
+            "MAX_DOCUMENT_BYTES": "yaml_reader",
             "OperationLookup": "workspace",
             "Parameter": "model",
             "RequestBody": "model",
@@ -82,6 +87,8 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "load_file": "yaml_reader",
             "load_text": "yaml_reader",
             "open_workspace": "workspace",
+            "read_capped": "reading",
+            "read_stream": "reading",
             "to_url": "sources",
         },
     )

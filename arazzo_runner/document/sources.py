@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 
+from arazzo_runner.document.reading import regular_file
 from arazzo_runner.document.yaml_reader import LocatedDocument, load_file, load_text
 from arazzo_runner.errors import SourceError, YamlError
 
@@ -83,13 +84,21 @@ def _missing_file_hint(base_url: str, ref: str) -> str | None:
     here = url_to_path(base_url).parent
     for ancestor in here.parents:
         candidate = ancestor / rel
-        if candidate.is_file():
+        if _is_file(candidate):
             fixed = Path(os.path.relpath(candidate, here)).as_posix()
             return (
                 f"`{ref}` exists relative to the ancestor directory {ancestor}; relative URLs "
                 f"resolve against the referring document, so write `{fixed}`"
             )
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False (not an exception) for a name over 255 bytes or a link loop."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 # Parsed local files, shared by every Fetcher of the process (a validator given many workflows
@@ -191,10 +200,11 @@ class Fetcher:
 
     def _load_file(self, url: str, written: str) -> LocatedDocument:
         path = url_to_path(url)
-        if not path.is_file():
-            what = "is a directory, not a file" if path.is_dir() else "not found"
-            raise SourceError(f"file {what}: {path} (from `{written}`)", file=str(path))
-        stat = path.stat()
+
+        def fail(message: str) -> SourceError:  # "file not found", "this is a FIFO, not..."
+            return SourceError(f"{message}: {path} (from `{written}`)", file=str(path))
+
+        stat = regular_file(path, fail)
         size = stat.st_size
         if size > self.max_bytes:
             raise SourceError(

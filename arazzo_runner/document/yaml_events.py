@@ -163,7 +163,8 @@ class Builder:
         self.file = file
         self.raw_scalars: dict[PathKey, str] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
-        self.count = 0
+        self.count = 0  # values so far, aliases counted as what they expand to
+        self.expanded = 0  # values produced through aliases: the only ones the cap counts
         self.depth = 0
         self.root: Any = None
         self.root_entry: Entry | None = None
@@ -191,8 +192,6 @@ class Builder:
                     key = top.key
                     top.key = None
                 self.count += 1
-                if self.count > MAX_EXPANDED_VALUES:
-                    self.too_many(event)
                 top.locs[key] = mark.line << _SHIFT | mark.column
                 text = event.value
                 if event.implicit[0]:
@@ -235,8 +234,6 @@ class Builder:
             raise self.error(event, f"nesting deeper than {MAX_DEPTH} levels")
         self.depth += 1
         self.count += 1
-        if self.count > MAX_EXPANDED_VALUES:
-            self.too_many(event)
         frame = _Frame(event, self.count, top, key)
         mark = event.start_mark
         entry = (mark.line << _SHIFT | mark.column, frame.locs, frame.keys)
@@ -315,7 +312,8 @@ class Builder:
             raise self.error(event, f"unknown or recursive alias *{event.anchor}")
         value, size = self.anchors[event.anchor]
         self.count += size
-        if self.count > MAX_EXPANDED_VALUES:
+        self.expanded += size
+        if self.expanded > MAX_EXPANDED_VALUES:
             self.too_many(event)
         entry = self.mark(event)
         if top is None:

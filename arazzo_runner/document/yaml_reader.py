@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from arazzo_runner.document.location import Location
+from arazzo_runner.document.reading import read_capped
 from arazzo_runner.document.yaml_events import (
     MAX_DEPTH,
     Builder,
@@ -214,20 +215,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_file(path: str | Path) -> LocatedDocument:
-    """Read and parse a local file; errors name the file."""
-    p = Path(path)
+    """Read and parse a local regular file, at most :data:`MAX_DOCUMENT_BYTES` of it; errors
+    name the file (and what it is when it is not a regular file: a FIFO, a device...)."""
     name = str(path)
-    if p.is_dir():
-        raise YamlError("this is a directory, not a file", file=name, hint="name a .yaml file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise YamlError(
-                f"document is {size} bytes, over the {MAX_DOCUMENT_BYTES}-byte limit", file=name
-            )
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise YamlError("file not found", file=name) from exc
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror}", file=name) from exc
-    return load_text(raw, name)
+
+    def fail(message: str) -> YamlError:
+        hint = "name a .yaml file" if message.startswith("this is a directory") else None
+        return YamlError(message, file=name, hint=hint)
+
+    return load_text(read_capped(path, MAX_DOCUMENT_BYTES, fail), name)

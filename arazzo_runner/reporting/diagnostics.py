@@ -17,21 +17,27 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from arazzo_runner.diagnostics import Diagnostic, Severity
+from arazzo_runner.document import MAX_DOCUMENT_BYTES, read_capped
+from arazzo_runner.errors import ArazzoError, YamlError
 
 __all__ = ["FORMATS", "Results", "render", "summary", "xml_safe"]
 
 Results = Mapping[str, Sequence[Diagnostic]]
 
 
+def _unreadable(message: str) -> ArazzoError:
+    return YamlError(message)
+
+
 def _source_line(file: str, line: int, cache: dict[str, list[str]]) -> str | None:
     if file not in cache:
-        try:
-            cache[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            cache[file] = []
+        try:  # bounded, and only a regular file: never /dev/zero, never a FIFO that blocks
+            raw = read_capped(file, MAX_DOCUMENT_BYTES, _unreadable)
+        except ArazzoError:
+            raw = b""
+        cache[file] = raw.decode("utf-8", errors="replace").splitlines()
     lines = cache[file]
     return lines[line - 1] if 0 < line <= len(lines) else None
 

@@ -9,7 +9,8 @@ request to ``/None/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from arazzo_runner.document import ArazzoDocument, Workflow
@@ -20,7 +21,10 @@ __all__ = ["check_inputs"]
 
 
 def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
-    """Raise InputError listing every way ``inputs`` breaks the workflow's inputs schema."""
+    """Raise InputError listing every way ``inputs`` breaks the workflow's inputs schema;
+    a NaN or infinite number anywhere is refused first (JSON has none, and every JSON output
+    of the run would stop being JSON)."""
+    _refuse_non_finite(inputs)
     if not workflow.inputs:
         return
     from jsonschema import Draft202012Validator
@@ -42,15 +46,55 @@ def check_inputs(document: ArazzoDocument, workflow: Workflow, inputs: Mapping[s
         )
 
 
+def _refuse_non_finite(inputs: Mapping[str, Any]) -> None:
+    stack: list[tuple[str, Any]] = [(str(name), value) for name, value in inputs.items()]
+    while stack:  # iterative: a value may be nested deeper than the recursion limit
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(
+                f"input {where}: {value} is not a JSON number",
+                hint="JSON has no NaN or Infinity; pass a number, or a string",
+            )
+        if isinstance(value, Mapping):
+            stack.extend((f"{where}.{key}", item) for key, item in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{where}[{n}]", item) for n, item in enumerate(value))
+
+
 def _describe(error: Any) -> str:
     where = _path(error.absolute_path)
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         return ", ".join(f"missing required input {where}{name!r}" for name in missing)
+    name = where.rstrip(".") or "inputs"
+    if isinstance(error.instance, (Mapping, list)):
+        # jsonschema's message quotes the whole object or list, passwords included
+        return f"{name}: {_CONTAINER.get(error.validator, _fails)(error)}"
     if any(sensitive_name(str(part)) for part in error.absolute_path):
         # the value may be a password: say what is wrong without quoting it
-        return f"{where.rstrip('.')}: the value given fails `{error.validator}` of its schema"
-    return f"{where.rstrip('.') or 'inputs'}: {error.message}"
+        return f"{name}: {_fails(error)}"
+    return f"{name}: {error.message}"
+
+
+def _fails(error: Any) -> str:
+    return f"the value given fails `{error.validator}` of its schema"
+
+
+def _unexpected(error: Any) -> str:
+    extra = sorted(str(k) for k in error.instance if k not in error.schema.get("properties", {}))
+    return f"unexpected input(s) {', '.join(map(repr, extra))}" if extra else _fails(error)
+
+
+_CONTAINER: Mapping[str, Callable[[Any], str]] = {
+    "maxProperties": lambda e: f"more than {e.validator_value} inputs given",
+    "minProperties": lambda e: f"fewer than {e.validator_value} inputs given",
+    "maxItems": lambda e: f"more than {e.validator_value} items",
+    "minItems": lambda e: f"fewer than {e.validator_value} items",
+    "additionalProperties": _unexpected,
+    "type": lambda e: f"the value given is not of type {e.validator_value!r}",
+}
+"""What an error on a whole object or list says, from the schema alone: never the values
+(names of unexpected keys are shown; they are the caller's own spelling, not secrets)."""
 
 
 def _path(path: Iterable[Any]) -> str:

@@ -28,6 +28,7 @@ from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES
 from arazzo_runner.validation.parameters import PARAMETER_RULES
 from arazzo_runner.validation.redocly import REDOCLY_RULES
+from arazzo_runner.validation.servers import SERVER_RULES
 from arazzo_runner.validation.structure import STRUCTURE_RULES
 from arazzo_runner.validation.targets import TARGET_RULES
 
@@ -43,6 +44,7 @@ RULES: Mapping[str, Rule] = {
     **EXPRESSION_RULES,
     **EXTENSION_RULES,
     **REDOCLY_RULES,
+    **SERVER_RULES,
 }
 
 

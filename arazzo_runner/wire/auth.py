@@ -13,6 +13,8 @@ is looked up, in this order, in:
    (:func:`fal_key_host`): the document chooses the hosts, and a workflow from someone else's
    repository must not be able to send your key to its own server. Anywhere else the key must
    be given for the run (``--auth``/``ARAZZO_AUTH_<KEY>``).
+   The same rule holds for the OAuth2 token request: a ``tokenUrl`` on a host the credential
+   may not go to is refused (:class:`~arazzo_runner.errors.CredentialsError`) before it is sent.
 
 How a value is sent depends on the scheme (:data:`APPLIERS`): ``apiKey`` in a header, query or
 cookie, after the prefix in the extension ``x-arazzo-runner-prefix`` (fal: ``Key ``);
@@ -163,14 +165,11 @@ def _apply_api_key(scheme: SecurityScheme, value: str, out: Outgoing, redactor: 
     if prefix and not value.lower().startswith(prefix.lower()):
         value = prefix + value
     name = scheme.param_name or ""
+    redactor.add_forms(value)  # with its prefix, as sent: percent-encoded and base64 too
     if scheme.location == "query":
-        encoded = quote(value, safe="")
-        redactor.add(encoded)
-        out.query.append((quote(name, safe=""), encoded))
+        out.query.append((quote(name, safe=""), quote(value, safe="")))
     elif scheme.location == "cookie":
-        encoded = quote(value, safe="")
-        redactor.add(encoded)
-        out.cookies.append((name, encoded))
+        out.cookies.append((name, quote(value, safe="")))
     else:
         out.headers[name] = value
 
@@ -179,7 +178,7 @@ def _apply_http(scheme: SecurityScheme, value: str, out: Outgoing, redactor: Red
     kind = (scheme.scheme or "bearer").lower()
     if kind == "basic":
         token = base64.b64encode(value.encode("utf-8")).decode("ascii")
-        redactor.add(token)
+        redactor.add_forms(token)
         out.headers["Authorization"] = f"Basic {token}"
     elif kind == "bearer":
         out.headers["Authorization"] = f"Bearer {value}"
@@ -223,7 +222,7 @@ class Authenticator:
         self.client = client
         self._tokens: dict[tuple[str, str, tuple[str, ...]], str | CredentialsError] = {}
         for secret in credentials.secrets():
-            redactor.add(secret)
+            redactor.add_forms(secret)
 
     def apply(
         self,
@@ -291,11 +290,33 @@ class Authenticator:
     ) -> str:
         value = self.credentials.lookup(scheme, host)
         assert value is not None  # _choose checked it
-        self.redactor.add(value)
+        self.redactor.add_forms(value)
         token_url = _client_credentials_url(scheme)
         if scheme.type == "oauth2" and token_url and ":" in value:
-            return self._token(urljoin(base_url + "/", token_url), value, scopes)
+            url = urljoin(base_url + "/", token_url)
+            self._may_go_to(scheme, value, url)
+            return self._token(url, value, scopes)
         return value
+
+    def _may_go_to(self, scheme: SecurityScheme, value: str, url: str) -> None:
+        """The token request carries the credential too: its host must be one the credential
+        may go to (FAL_KEY: fal's hosts and loopback), whatever the document's tokenUrl says
+        (absolute, ``//host``, plain ``http://``). Raises CredentialsError; nothing is sent."""
+        try:
+            host = _host(url)
+        except (httpx.InvalidURL, ValueError):
+            raise CredentialsError(
+                self.redactor.redact_text(f"the OAuth2 tokenUrl {url!r} is not a valid URL"),
+                hint=f"fix components.securitySchemes.{scheme.key}.flows.clientCredentials",
+            ) from None
+        if self.credentials.lookup(scheme, host) != value:
+            detail = self.credentials.how_to_give(scheme, host)
+            raise CredentialsError(
+                self.redactor.redact_text(
+                    f"not sending the credential of {scheme.key!r} to the OAuth2 tokenUrl "
+                    f"{url}: {detail}"
+                )
+            )
 
     def _token(self, token_url: str, client: str, scopes: Sequence[str]) -> str:
         client_id = client.split(":", 1)[0]
@@ -313,7 +334,7 @@ class Authenticator:
         if scopes:
             form["scope"] = " ".join(scopes)
         basic = base64.b64encode(client.encode("utf-8")).decode("ascii")
-        self.redactor.add(basic)
+        self.redactor.add_forms(basic)
         headers = {"Authorization": f"Basic {basic}", "Accept": "application/json"}
         try:
             response = self.client.post(url, data=form, headers=headers)
@@ -325,7 +346,7 @@ class Authenticator:
             body = None
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.is_success and isinstance(token, str) and token:
-            self.redactor.add(token)
+            self.redactor.add_forms(token)
             return token
         detail = _token_failure(response.status_code, body, response.text)
         return self._token_error(url, detail)

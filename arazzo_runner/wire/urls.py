@@ -113,8 +113,12 @@ def server_url(
         definitions = {}
     given = variables or {}
     url = _PARAM.sub(lambda m: _variable(m.group(1), definitions, given), raw)
-    if base is not None and not urlsplit(url).scheme:
-        url = urljoin(base, url)
+    try:
+        if base is not None and not urlsplit(url).scheme:
+            url = urljoin(base, url)
+        _ = urlsplit(url).port  # a port that is not a number raises ValueError
+    except ValueError as exc:  # "Invalid IPv6 URL", a bad port
+        raise DocumentError(f"server url {raw!r} is not a valid URL: {exc}") from None
     return url.rstrip("/")
 
 

@@ -20,11 +20,12 @@ import uvicorn
 
 
 @contextlib.contextmanager
-def serve(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
+def serve(app: Any, *, startup_timeout: float = 10.0, host: str = "127.0.0.1") -> Iterator[str]:
+    """``host``: another loopback address (``127.0.0.2``) stands for a foreign host."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1, ws="none"
@@ -38,7 +39,7 @@ def serve(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.005)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=5)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import struct
 import threading
@@ -34,6 +35,7 @@ SSE_HEADERS = (
 )
 HOLD = "hold"
 RESET = "reset"
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*([0-9]+)[ \t]*\r?$")
 _MAX_HOLD = 5.0  # a held connection is released after this long whatever the client does
 
 
@@ -170,13 +172,25 @@ def _play(conn: socket.socket, server: RawServer, step: Step) -> bool:
 
 
 def _read_request(conn: socket.socket) -> bytes:
+    """One request: its head and the body its ``Content-Length`` declares (bounded by the
+    socket's timeout). The body is read too so that a script closing the connection right
+    after ends it with a clean FIN: closing with unread bytes makes Linux send a reset
+    instead, and which of the two errors the client then sees depends on timing."""
     data = b""
     while b"\r\n\r\n" not in data:
         piece = conn.recv(4096)
         if not piece:
-            break
+            return data
         data += piece
-    return data
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = _CONTENT_LENGTH.search(head)
+    wanted = int(match.group(1)) if match else 0
+    while len(body) < wanted:
+        piece = conn.recv(4096)
+        if not piece:
+            break
+        body += piece
+    return head + b"\r\n\r\n" + body
 
 
 def _wait_for_close(conn: socket.socket, server: RawServer) -> None:

@@ -155,6 +155,7 @@ class _Builder:
         self.raw_scalars: dict[PathKey, str] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.count = 0
+        self.expanded = 0
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
@@ -191,9 +192,10 @@ class _Builder:
         if self.documents > 1:
             raise self.error(event, "more than one YAML document in the file", "keep one")
 
-    def grow(self, event: yaml.Event, size: int) -> None:
+    def grow(self, event: yaml.Event, size: int, *, alias: bool = False) -> None:
         self.count += size
-        if self.count > MAX_EXPANDED_VALUES:
+        self.expanded += size if alias else 0  # only values produced through aliases count
+        if self.expanded > MAX_EXPANDED_VALUES:
             raise self.error(
                 event,
                 "too many values produced through aliases (a YAML alias bomb?)",
@@ -276,7 +278,7 @@ class _Builder:
         if event.anchor not in self.anchors:
             raise self.error(event, f"unknown or recursive alias *{event.anchor}")
         value, size = self.anchors[event.anchor]
-        self.grow(event, size)
+        self.grow(event, size, alias=True)
         self.locations[path] = self.loc(event)
         self.place(value)
 
