@@ -269,3 +269,13 @@ def test_only_post_steps_go_over_websocket(wire_workspace: Any) -> None:
     read, send = result.steps
     assert read.url.startswith("http://127.0.0.1:") and send.url.startswith("ws://127.0.0.1:")
     assert (counting.requests, counting.handshakes) == (1, 1)
+
+
+def test_a_broken_wss_body_names_the_default_port() -> None:
+    import httpx
+
+    from arazzo_runner.wire.response import transport_error
+
+    request = httpx.Request("POST", "wss://ws.fal.run/fal-ai/any-llm/stream")
+    error = transport_error(httpx.ReadError("gone", request=request), request)
+    assert "the connection to ws.fal.run:443 failed" in error.message
