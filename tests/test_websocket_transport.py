@@ -279,3 +279,12 @@ def test_a_broken_wss_body_names_the_default_port() -> None:
     request = httpx.Request("POST", "wss://ws.fal.run/fal-ai/any-llm/stream")
     error = transport_error(httpx.ReadError("gone", request=request), request)
     assert "the connection to ws.fal.run:443 failed" in error.message
+
+
+def test_nothing_listening_is_could_not_connect(wire_workspace: Any) -> None:
+    with socket.socket() as unused:  # a port that was free a moment ago, now closed
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = _run_wire(wire_workspace, f"ws://127.0.0.1:{port}")
+    assert result.exit_code == 3
+    assert f"could not connect to 127.0.0.1:{port}" in result.steps[0].failures[0].reason

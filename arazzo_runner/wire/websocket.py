@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from arazzo_runner.errors import RunTimeout, TransportError
+from arazzo_runner.errors import ArazzoError, RunTimeout, TransportError
 
 DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 """The largest message accepted (fal's own client accepts 1 MiB; one message may hold a whole
@@ -114,6 +114,28 @@ def _tls(url: str) -> ssl.SSLContext | None:
     return _ssl_context()
 
 
+def _failure(exc: Exception, url: str, open_timeout: float | None) -> ArazzoError:
+    """The package's error for what ``websockets``' ``connect`` raised."""
+    from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+
+    if isinstance(exc, InvalidStatus):
+        return _refused(url, exc.response)
+    if isinstance(exc, TimeoutError):
+        return RunTimeout(
+            f"timed out opening the WebSocket to {where(url)} (the handshake took over"
+            f" {open_timeout or 0:g} s)",
+            hint="a cold start can be slow; nothing was sent yet",
+        )
+    if isinstance(exc, (InvalidURI, ValueError)):
+        return TransportError(f"cannot open a WebSocket to {url}: {exc}")
+    if isinstance(exc, InvalidHandshake):
+        return TransportError(f"the WebSocket handshake to {where(url)} failed: {exc}")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return TransportError(
+        f"could not connect to {where(url)}: {reason}", hint="is the server running? see --server"
+    )
+
+
 def open_socket(
     url: str,
     headers: Mapping[str, str],
@@ -122,7 +144,7 @@ def open_socket(
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> Socket:
     """Make the handshake (``headers`` go on it) and return the open connection."""
-    from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+    from websockets.exceptions import InvalidHandshake, InvalidURI
     from websockets.sync.client import connect
 
     host = (urlsplit(url).hostname or "").lower()
@@ -136,25 +158,9 @@ def open_socket(
             proxy=None if host in _LOOPBACK else True,
             ping_interval=_PING_INTERVAL,
             close_timeout=_CLOSE_TIMEOUT,
-            user_agent_header=None,
         )
-    except InvalidStatus as exc:
-        raise _refused(url, exc.response) from exc
-    except TimeoutError as exc:
-        raise RunTimeout(
-            f"timed out opening the WebSocket to {where(url)} (the handshake took over"
-            f" {open_timeout:g} s)",
-            hint="a cold start can be slow; nothing was sent yet",
-        ) from exc
-    except (InvalidURI, ValueError) as exc:
-        raise TransportError(f"cannot open a WebSocket to {url}: {exc}") from exc
-    except InvalidHandshake as exc:
-        raise TransportError(f"the WebSocket handshake to {where(url)} failed: {exc}") from exc
-    except OSError as exc:
-        raise TransportError(
-            f"could not connect to {where(url)}: {exc.strerror or exc}",
-            hint="is the server running? see --server",
-        ) from exc
+    except (InvalidHandshake, InvalidURI, TimeoutError, ValueError, OSError) as exc:
+        raise _failure(exc, url, open_timeout) from exc
     connection.__enter__()  # held open past this call: what websockets 17 wants to be told
     try:  # small messages go out at once (no Nagle delay behind an unacknowledged one)
         connection.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
