@@ -239,7 +239,7 @@ def _cli_options() -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("page", ["cli.md", "ci.md"])
+@pytest.mark.parametrize("page", ["cli.md", "ci.md", "websocket.md"])
 def test_every_option_the_docs_name_exists(page: str) -> None:
     text = (ROOT / "docs" / page).read_text(encoding="utf-8")
     mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", text))
