@@ -312,3 +312,21 @@ def test_signal_mid_stream_closes_and_reports(
     assert "Traceback" not in rest + err
     partial = json.loads(report.read_text(encoding="utf-8"))
     assert partial["error"].startswith("interrupted") or partial["status"] != "passed"
+
+
+def test_the_workflows_of_a_run_share_one_connection_per_endpoint(workflow: str) -> None:
+    """``--all``: json and twice post to /json, consume and handover to /events: two
+    connections, each used by every step to its endpoint in turn."""
+    json_answers = [
+        *_json_answer("j1", b'{"n": 1}'),  # json
+        *_json_answer("t1", b'{"n": 1}'),  # twice: first
+        *_json_answer("t2", b'{"n": 2}'),  # twice: second
+    ]
+    stream = [RECV, start("s1"), _event(1), _event(2), end("s1")]
+    # consume reads its stream to the end message (the connection is kept); handover's stream
+    # is closed unread, which closes the connection
+    with ws_server([json_answers, [*stream, *stream]]) as server:
+        done = ws_run(workflow, server.url, "--all")
+        handshakes, received = server.handshakes, len(server.received)
+    assert done.code == 0, done.text
+    assert (handshakes, received) == (2, 5), done.text
