@@ -12,7 +12,8 @@ exit 2) before any request; inputs are checked against the workflow's schema bef
 
 HTTP goes through one ``httpx.Client`` per run, made by the runner, unless the caller injects
 ``client=`` (used as is, never closed) or ``transport=`` (an ``httpx.BaseTransport`` the
-runner's client sends through, never closed by the runner). Each step that sent a request keeps
+runner's client sends through, never closed by the runner); ``transport="websocket"`` carries
+POST steps over fal's HTTP over WebSockets instead. Each step that sent a request keeps
 a redacted :class:`~arazzo_runner.results.Excerpt` of it, and failure reasons are redacted too.
 
 Async callers use :meth:`Runner.arun` / :func:`arun` (and :func:`aload`, :func:`avalidate`):
@@ -75,6 +76,10 @@ class Runner:
     ``severity`` sets the level of each
     description check (``{"schema": "warn", "status-code": "off"}`` or ``["schema=warn"]``;
     every check is ``error`` by default, see ``docs/checks.md``).
+    ``transport`` is an ``httpx.BaseTransport`` for the runner's client, or the name of a way
+    to carry steps: ``"http"`` (the default) or ``"websocket"`` (POST steps over fal's HTTP over
+    WebSockets, :class:`~arazzo_runner.wire.WebSocketExecutor`). Used as a context manager, the
+    runner keeps its WebSocket connections from one run to the next until the block ends.
     """
 
     def __init__(
