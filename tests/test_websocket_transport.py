@@ -288,3 +288,23 @@ def test_nothing_listening_is_could_not_connect(wire_workspace: Any) -> None:
     result = _run_wire(wire_workspace, f"ws://127.0.0.1:{port}")
     assert result.exit_code == 3
     assert f"could not connect to 127.0.0.1:{port}" in result.steps[0].failures[0].reason
+
+
+def test_a_websocket_server_without_the_websocket_transport_says_what_is_missing() -> None:
+    """Nothing is sent; the step fails naming the option (where -S values are checked, at the
+    step or at the edge, is the option checks' business)."""
+    done = arazzo(
+        "run",
+        str(HEADLINE),
+        "-S",
+        "falModelApis=ws://127.0.0.1:9",
+        "-i",
+        "modelOwner=fal-ai",
+        "-i",
+        "modelName=any-llm",
+        "-i",
+        'input={"prompt": "hi"}',
+    )
+    assert done.code != 0, done.text
+    assert "--server falModelApis=ws://127.0.0.1:9: not an http(s) URL" in done.err
+    assert "needs --transport websocket" in done.err
