@@ -23,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from arazzo_runner.mock import build_app, load_indexes, serve_app
 from arazzo_runner.streaming import SSEDecoder
+from tests.support.cli import arazzo
 from tests.support.tls import make_tls
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,3 +173,38 @@ def test_fal_apps_ws_consumes_the_mock(tls_base: tuple[str, str], ws_base: str) 
         _, body, _ = read_answer(connection)
     assert theirs == [_events(body), _events(body)]
     assert len(theirs[0]) == 7
+
+
+def test_arazzo_run_dials_fal_ws_run_host_over_tls_like_fals_client(
+    tls_base: tuple[str, str],
+) -> None:
+    """No -S: the description's https://fal.run becomes wss://$FAL_WS_RUN_HOST, the key from
+    FAL_KEY rides on the handshake (loopback), and the TLS mock's CA is trusted through
+    SSL_CERT_FILE, as for HTTP."""
+    host, ca = tls_base
+    env = {
+        "FAL_WS_RUN_HOST": host,
+        "FAL_KEY": "tls-id:tls-secret",
+        "SSL_CERT_FILE": ca,
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    done = arazzo(
+        "run",
+        str(ROOT / "workflows" / "fal-ai-stream-inference-workflow.yml"),
+        "--transport",
+        "websocket",
+        "--stream",
+        "--json",
+        "-i",
+        "modelOwner=fal-ai",
+        "-i",
+        "modelName=any-llm",
+        "-i",
+        'input={"prompt": "hi"}',
+        env=env,
+    )
+    assert done.code == 0, done.text
+    lines = [json.loads(line) for line in done.out.splitlines()]
+    assert [line["type"] for line in lines] == ["event"] * 7 + ["result"]
+    assert lines[-1]["steps"][0]["request"]["url"] == f"wss://{host}/fal-ai/any-llm/stream"
+    assert "tls-secret" not in done.text
