@@ -8,6 +8,7 @@ real server on 127.0.0.1. Faults are in :mod:`tests.test_faults_websocket`.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -308,3 +309,38 @@ def test_a_websocket_server_without_the_websocket_transport_says_what_is_missing
     assert done.code != 0, done.text
     assert "--server falModelApis=ws://127.0.0.1:9: not an http(s) URL" in done.err
     assert "needs --transport websocket" in done.err
+
+
+def test_every_face_offers_the_transports_the_runner_has() -> None:
+    from arazzo_runner.cli.transport_option import TRANSPORT_CHOICES
+    from arazzo_runner.pytest_plugin.options import TRANSPORT_NAMES as PLUGIN_NAMES
+    from arazzo_runner.runner import TRANSPORT_NAMES
+    from arazzo_runner.wire import TRANSPORTS
+
+    assert tuple(TRANSPORTS) == TRANSPORT_NAMES == TRANSPORT_CHOICES == PLUGIN_NAMES
+
+
+def test_pytest_plugin_runs_the_headline_over_websocket(
+    pytester: pytest.Pytester, fal_mock: tuple[Counting, str]
+) -> None:
+    counting, base_url = fal_mock
+    for folder in ("workflows", "openapi"):
+        (pytester.path / folder).mkdir()
+    shutil.copy(HEADLINE, pytester.path / "workflows")
+    shutil.copy(FAL_OPENAPI, pytester.path / "openapi")
+    inputs = pytester.path / "workflows" / "fal-ai-stream-inference-workflow.inputs.yaml"
+    inputs.write_text(json.dumps({"stream-inference": INPUTS}), encoding="utf-8")
+    pytester.makeini("[pytest]\narazzo_files = workflows/*.yml\n")
+    before = counting.handshakes
+    result = pytester.runpytest(
+        "--arazzo-transport",
+        "websocket",
+        "--arazzo-server",
+        f"falModelApis={base_url}",
+        "--arazzo-auth",
+        "falKey=mock-key",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1)
+    assert counting.handshakes == before + 1
