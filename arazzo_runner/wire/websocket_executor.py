@@ -49,8 +49,8 @@ class WebSocketExecutor(HttpExecutor):
 
     ``pool`` (optional) keeps connections beyond this executor (a runner's, for several runs);
     without one the executor has its own, closed by :meth:`close`. ``handshake_timeout`` bounds
-    each handshake and ``max_message_bytes`` each message received; ``environ`` is where
-    ``FAL_WS_RUN_HOST`` is read (``env``, else nothing). Other arguments are the HTTP executor's.
+    each handshake and ``max_message_bytes`` each message received; ``FAL_WS_RUN_HOST`` is read
+    from ``env`` (not read when ``env`` is not given). Other arguments are the HTTP executor's.
     """
 
     def __init__(
