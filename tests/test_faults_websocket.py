@@ -218,17 +218,6 @@ FAULTS = [
         '"body": {"n": 2}',
         handshakes=1,
     ),
-    Fault(
-        "kept-connection-closed-by-server-between-steps",
-        [
-            [*_json_answer("r1", b'{"n": 1}'), Close(1000)],
-            _json_answer("r2", b'{"n": 2}'),
-        ],
-        ("-w", "twice", "--json"),
-        0,
-        '"body": {"n": 2}',
-        handshakes=2,
-    ),
 ]
 
 

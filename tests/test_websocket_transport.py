@@ -25,7 +25,7 @@ from arazzo_runner.runner import Runner
 from arazzo_runner.wire import WebSocketExecutor
 from arazzo_runner.wire.fal_websocket import websocket_url
 from tests.support.cli import arazzo
-from tests.support.ws_servers import RECV, end, start, ws_server
+from tests.support.ws_servers import RECV, Close, end, start, ws_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FAL_OPENAPI = ROOT / "openapi" / "fal-model-apis-openapi.yml"
@@ -344,3 +344,25 @@ def test_pytest_plugin_runs_the_headline_over_websocket(
     )
     result.assert_outcomes(passed=1)
     assert counting.handshakes == before + 1
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(wire_workspace: Any) -> None:
+    """The server closes the connection after the first run (and the client has seen it, which
+    is waited for, not timed): the next run opens a new one instead of failing on it. The
+    close racing the next payload is not tested: that payload may have reached the server, so
+    it is never re-sent and the step fails (tests.test_faults_websocket,
+    closed-before-start-never-resent)."""
+    first = [*_json_script("j1", b'{"n": 1}'), Close(1000)]
+    with ws_server([first, _json_script("j2", b'{"n": 2}')]) as server:
+        with Runner(transport="websocket", servers={"api": server.url}, env={}) as runner:
+            assert runner.run(wire_workspace, "post").passed
+            assert server.client_closed.wait(10.0)
+            result = runner.run(wire_workspace, "post")
+        handshakes = server.handshakes
+    assert result.passed, result.explain()
+    assert result.outputs == {"body": {"n": 2}}
+    assert handshakes == 2
+
+
+def _json_script(request_id: str, body: bytes) -> list[Any]:
+    return [RECV, start(request_id, content_type="application/json"), body, end(request_id)]
