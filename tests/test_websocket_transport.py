@@ -22,8 +22,9 @@ from arazzo_runner.engine import Engine
 from arazzo_runner.errors import RunTimeout
 from arazzo_runner.mock import build_app, load_indexes, serve_app
 from arazzo_runner.runner import Runner
-from arazzo_runner.wire import WebSocketExecutor
+from arazzo_runner.wire import SocketPool, WebSocketExecutor
 from arazzo_runner.wire.fal_websocket import websocket_url
+from arazzo_runner.wire.websocket import Socket, open_socket
 from tests.support.cli import arazzo
 from tests.support.ws_servers import RECV, Close, end, start, ws_server
 
@@ -366,3 +367,35 @@ def test_a_kept_connection_the_server_closed_is_replaced(wire_workspace: Any) ->
 
 def _json_script(request_id: str, body: bytes) -> list[Any]:
     return [RECV, start(request_id, content_type="application/json"), body, end(request_id)]
+
+
+class _LooksOpen(Socket):
+    """A closed connection whose close the pool has not noticed yet (the race of a server
+    closing a kept connection just before the next payload is sent)."""
+
+    @property
+    def open(self) -> bool:
+        return True
+
+
+def test_a_payload_refused_by_a_closed_kept_connection_goes_on_a_new_one(
+    wire_workspace: Any,
+) -> None:
+    # every connection plays the same script: the closed one never gets to its RECV
+    with ws_server([_json_script("j2", b'{"n": 2}')]) as server:
+        url = f"{server.url}/json"
+        closed = open_socket(url, {}, open_timeout=10)
+        closed.close()  # the send on it raises: nothing can reach the server
+        stale = _LooksOpen(url, closed._connection)
+        pool = SocketPool()
+        pool.lease(url, {}, lambda u, h: stale)  # the pool opened it ...
+        pool.give_back(stale)  # ... and keeps it
+        with WebSocketExecutor(
+            wire_workspace, servers={"api": server.url}, env={}, pool=pool
+        ) as executor:
+            result = Engine(wire_workspace, executor).run("post", {})
+        pool.close()
+        received = list(server.received)
+    assert result.passed, result.explain()
+    assert stale.reused  # the kept connection was tried first ...
+    assert received == ['{"n": 1}']  # ... and the payload sent once, on the new connection
