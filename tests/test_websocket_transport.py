@@ -7,6 +7,8 @@ real server on 127.0.0.1. Faults are in :mod:`tests.test_faults_websocket`.
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import json
 import shutil
 import socket
@@ -399,3 +401,26 @@ def test_a_payload_refused_by_a_closed_kept_connection_goes_on_a_new_one(
     assert result.passed, result.explain()
     assert stale.reused  # the kept connection was tried first ...
     assert received == ['{"n": 1}']  # ... and the payload sent once, on the new connection
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("locust") is None, reason="the load extra is not installed"
+)
+def test_arazzo_load_over_websocket_keeps_the_users_connection(
+    fal_mock: tuple[Counting, str], tmp_path: Path
+) -> None:
+    counting, base_url = fal_mock
+    prefix = tmp_path / "ws"
+    before = counting.handshakes
+    args = ["load", str(HEADLINE), "--transport", "websocket", "-S", f"falModelApis={base_url}"]
+    args += ["--auth", "falKey=mock-key", "-u", "1", "-r", "1", "-t", "6s", "--csv", str(prefix)]
+    for name, value in INPUTS.items():
+        args += ["-i", f"{name}={json.dumps(value) if isinstance(value, dict) else value}"]
+    done = arazzo(*args, env=NO_KEY)
+    assert done.code == 0, done.text
+    with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    step = rows["stream-inference/openStream"]
+    assert step["Failure Count"] == "0"
+    assert int(step["Request Count"]) >= 2  # an iteration takes about 2 s against the mock
+    assert counting.handshakes - before == 1  # the later iterations reused the connection
