@@ -12,7 +12,8 @@ exit 2) before any request; inputs are checked against the workflow's schema bef
 
 HTTP goes through one ``httpx.Client`` per run, made by the runner, unless the caller injects
 ``client=`` (used as is, never closed) or ``transport=`` (an ``httpx.BaseTransport`` the
-runner's client sends through, never closed by the runner). Each step that sent a request keeps
+runner's client sends through, never closed by the runner); ``transport="websocket"`` carries
+POST steps over fal's HTTP over WebSockets instead. Each step that sent a request keeps
 a redacted :class:`~arazzo_runner.results.Excerpt` of it, and failure reasons are redacted too.
 
 Async callers use :meth:`Runner.arun` / :func:`arun` (and :func:`aload`, :func:`avalidate`):
@@ -43,11 +44,13 @@ if TYPE_CHECKING:
     from arazzo_runner.document import Workspace
     from arazzo_runner.streaming import StreamingRun
     from arazzo_runner.validation.contract import CheckSettings
-    from arazzo_runner.wire import HttpExecutor
+    from arazzo_runner.wire import HttpExecutor, SocketPool
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
 
 PathLike = str | os.PathLike[str]
+TRANSPORT_NAMES = ("http", "websocket")
+"""``Runner(transport=NAME)``: the ways a step can be carried (``--transport``)."""
 _T = TypeVar("_T")
 
 
@@ -73,6 +76,10 @@ class Runner:
     ``severity`` sets the level of each
     description check (``{"schema": "warn", "status-code": "off"}`` or ``["schema=warn"]``;
     every check is ``error`` by default, see ``docs/checks.md``).
+    ``transport`` is an ``httpx.BaseTransport`` for the runner's client, or the name of a way
+    to carry steps: ``"http"`` (the default) or ``"websocket"`` (POST steps over fal's HTTP over
+    WebSockets, :class:`~arazzo_runner.wire.WebSocketExecutor`). Used as a context manager, the
+    runner keeps its WebSocket connections from one run to the next until the block ends.
     """
 
     def __init__(
@@ -82,7 +89,7 @@ class Runner:
         auth: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | str | None = None,
         settings: RunSettings | None = None,
         max_steps: Any = _UNSET,
         timeout: Any = _UNSET,
@@ -95,6 +102,11 @@ class Runner:
         listener: StepListener | None = None,
         severity: Mapping[str, str] | Iterable[str] | CheckSettings | None = None,
     ) -> None:
+        self.carrier = "http"  # which executor carries the steps (wire.TRANSPORTS)
+        if isinstance(transport, str):
+            if transport not in TRANSPORT_NAMES:
+                raise ValueError(f"transport must be one of {', '.join(TRANSPORT_NAMES)}")
+            self.carrier, transport = transport, None
         if client is not None and transport is not None:
             raise ValueError("pass client= or transport=, not both")
         self.servers = dict(servers or {})
@@ -118,6 +130,7 @@ class Runner:
         from arazzo_runner.validation.contract import parse_severity
 
         self.severity = parse_severity(severity)
+        self._pool: SocketPool | None = None  # WebSocket connections kept between runs
 
     @property
     def max_steps(self) -> int:
@@ -134,6 +147,24 @@ class Runner:
     @timeout.setter
     def timeout(self, value: float | None) -> None:
         self.settings = replace(self.settings, timeout=value)
+
+    def __enter__(self) -> Runner:
+        """Inside ``with``, WebSocket connections outlive a run: the next run (another
+        workflow) to the same endpoint reuses them; leaving the block closes them."""
+        from arazzo_runner.wire import SocketPool
+
+        if self._pool is None:
+            self._pool = SocketPool()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the WebSocket connections kept between runs (nothing else is kept)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def load(self, path: PathLike) -> Workspace:
         """Load and validate ``path``; raise ValidationFailed when it has errors."""
@@ -238,13 +269,16 @@ class Runner:
     def _executor(
         self, workspace: Workspace, due: float | None
     ) -> tuple[HttpExecutor, httpx.Client | None]:
-        """The run's executor, and the client made here around ``transport`` (to close)."""
+        """The run's executor (``wire.TRANSPORTS[transport]``), and the client made here around
+        ``transport`` (to close)."""
         from arazzo_runner.validation.contract import Contract
-        from arazzo_runner.wire import HttpExecutor, make_client
+        from arazzo_runner.wire import TRANSPORTS, make_client
 
         own = None if self.transport is None else make_client(transport=self.transport)
-        executor = HttpExecutor(
+        carrier = {"pool": self._pool} if self.carrier == "websocket" else {}
+        executor = TRANSPORTS[self.carrier](
             workspace,
+            **carrier,
             client=own or self.client,
             servers=self.servers,
             auth=self.auth,

@@ -49,6 +49,12 @@ SECTIONS: list[tuple[str, list[str], str, list[str] | None]] = [
         ["--peers"],
     ),
     (
+        "3c. One stream over WebSocket vs HTTP (fal's HTTP over WebSockets)",
+        [PY, "-m", "bench.bench_ws", "--mb", "50", "--runs", "15"],
+        "No target set: the WebSocket transport should match HTTP where the server is the limit.",
+        [],
+    ),
+    (
         "4. Validation throughput (conformance corpus)",
         [PY, "-m", "bench.validate_corpus"],
         "No target set; the first pass includes lazy imports.",
@@ -71,6 +77,7 @@ QUICK: dict[str, list[str]] = {
     "bench.validate_corpus": ["--passes", "1"],
     "bench.jobs": ["--runs", "1"],
     "bench.load": ["--seconds", "3"],
+    "bench.bench_ws": ["--mb", "5", "--runs", "3"],
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from arazzo_runner.cli.transport_option import transport_option
 from arazzo_runner.errors import InputError, RunError
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?$")
@@ -138,6 +139,7 @@ def _checked(path: str, workflow_id: str | None, inputs: dict[str, Any], offline
     help="Longest silence allowed inside a stream, in seconds.",
 )
 @click.option("--offline", is_flag=True, help="Never fetch remote source descriptions.")
+@transport_option
 @click.option("--master", is_flag=True, help="Drive workers (Locust's master/worker protocol).")
 @click.option(
     "--expect-workers",
@@ -214,7 +216,11 @@ def _user_class(base: type, options: dict[str, Any]) -> tuple[type, dict[str, st
     auth = parse_pairs(options["auth_pairs"], "--auth", "SCHEME=VALUE", secret=True)
     path = options["path"]
     workflow_id = _checked(path, options["workflow_id"], inputs, options["offline"])
-    settings = {"idle_timeout": options["idle_timeout"], "offline": options["offline"]}
+    settings = {
+        "idle_timeout": options["idle_timeout"],
+        "offline": options["offline"],
+        "transport": options["transport"],
+    }
     if options["timeout"] is not None:
         settings["timeout"] = options["timeout"]
     attributes = {

@@ -26,6 +26,7 @@ import click
 from arazzo_runner.cli.options import report_paths as report_paths_checked
 from arazzo_runner.cli.options import server_urls, unknown_names
 from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
+from arazzo_runner.cli.transport_option import transport_option
 from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import Outcome, suite_exit_code
@@ -254,6 +255,7 @@ def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -
     is_flag=True,
     help="Serve every OpenAPI source from its examples on 127.0.0.1 and run against that.",
 )
+@transport_option
 @click.option("--report-json", metavar="PATH", help="Write the --json result to PATH.")
 @click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report to PATH.")
 @click.option("--har", metavar="PATH", help="Write every HTTP exchange (HAR 1.2) to PATH.")
@@ -288,6 +290,7 @@ def command(
     offline: bool,
     mock: bool,
     jobs: int,
+    transport: str,
     **report_paths: str | None,
 ) -> int:
     """Run a workflow of PATH, or (--all, a folder, several files) every workflow.
@@ -331,12 +334,14 @@ def command(
         excerpts=reports.html_path is not None,  # only the HTML report shows them
         listener=progress,
         severity=severity_pairs,
+        transport=transport,
     )
     session = _Session(
         runner, inputs, mock, reports, printer, as_json, query_expression, stream, redactor, jobs
     )
     try:
-        with progress if progress is not None else contextlib.nullcontext():
+        # WebSocket connections are reused from one workflow to the next inside `with runner`
+        with runner, progress if progress is not None else contextlib.nullcontext():
             return _run_many(session, paths) if many else _run_one(session, paths[0], workflow_id)
     finally:
         if client is not None:

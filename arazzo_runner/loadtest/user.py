@@ -110,7 +110,9 @@ class ArazzoUser(User):
     has one source, is that source's URL); ``auth`` maps security schemes to credentials (the
     environment's ``ARAZZO_AUTH_<SCHEME>``/``FAL_KEY`` are read too); ``settings`` holds other
     :class:`~arazzo_runner.Runner` settings (``timeout``, ``idle_timeout``, ``max_steps``,
-    ``offline``). ``wait_time`` is Locust's (none by default: the next iteration starts at once).
+    ``offline``, ``transport``; over ``"websocket"`` each user keeps its connections from one
+    iteration to the next). ``wait_time`` is Locust's (none by default: the next iteration
+    starts at once).
     """
 
     abstract = True
@@ -142,6 +144,7 @@ class ArazzoUser(User):
             excerpts=False,
             **settings,
         )
+        self.runner.__enter__()  # WebSocket connections kept for the user's next iterations
 
     def _servers(self) -> dict[str, str]:
         servers = dict(type(self).servers)
@@ -170,4 +173,5 @@ class ArazzoUser(User):
         report_result(fire, result)
 
     def on_stop(self) -> None:
+        self.runner.close()
         self.client.close()

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import (
@@ -45,6 +45,7 @@ from arazzo_runner.mock.choice import (
 )
 from arazzo_runner.mock.events import Sleep, events_for, paced
 from arazzo_runner.mock.examples import generate, media_example
+from arazzo_runner.mock.websocket import SocketEndpoint
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 _SKIP_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection"}
@@ -127,8 +128,9 @@ class _OperationEndpoint:
             headers[name] = text_of(value)
         return headers
 
-    async def handle(self, request: Request) -> Response:
-        parts = RequestParts(
+    async def parts(self, request: Request) -> RequestParts:
+        """What the checks and the example choice read from ``request``."""
+        return RequestParts(
             path={self.names.get(k, k): str(v) for k, v in request.path_params.items()},
             query=request.query_params.getlist,
             header={k.lower(): v for k, v in request.headers.items()},
@@ -137,6 +139,9 @@ class _OperationEndpoint:
             content_type=request.headers.get("content-type"),
             query_items=request.query_params.multi_items(),
         )
+
+    async def handle(self, request: Request) -> Response:
+        parts = await self.parts(request)
         problems = self.checks.check(parts)
         if problems:
             invalid = self.operation.responses.get("422")
@@ -147,9 +152,9 @@ class _OperationEndpoint:
             declared = ", ".join(self.operation.responses) or "none"
             msg = f"no response is declared for status {prefer.code}; declared: {declared}"
             return _problem_response(400, _prefer_problem(msg), {})
-        return self._answer(picked, request.headers.get("accept", ""), parts, prefer)
+        return self.answer(picked, request.headers.get("accept", ""), parts, prefer)
 
-    def _answer(
+    def answer(
         self,
         picked: tuple[int, ResponseSpec | None],
         accept: str,
@@ -202,14 +207,18 @@ def _specificity(template: str) -> tuple[int, int, int]:
 
 
 def build_app(index: OpenAPIIndex, *, sleep: Sleep | None = None) -> Starlette:
-    """A starlette app answering every operation of ``index`` (``sleep`` paces SSE)."""
-    routes = []
+    """A starlette app answering every operation of ``index`` (``sleep`` paces SSE); POST
+    operations also answer fal's HTTP over WebSockets (:mod:`.websocket`)."""
+    routes: list[tuple[str, BaseRoute]] = []
     for operation in index.operations:
         template, names = _route_path(operation)
         endpoint = _OperationEndpoint(index, operation, names)
         endpoint.sleep = sleep
         method = operation.method.upper()
         routes.append((template, Route(template, endpoint.handle, methods=[method])))
+        if method == "POST":  # fal's HTTP over WebSockets carries request bodies
+            socket = SocketEndpoint(index, operation, endpoint)
+            routes.append((template, WebSocketRoute(template, socket.session)))
     routes.sort(key=lambda pair: _specificity(pair[0]))
     handlers = {404: _not_declared, 405: _not_declared}
     app = Starlette(routes=[route for _, route in routes], exception_handlers=handlers)

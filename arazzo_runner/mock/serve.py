@@ -60,7 +60,7 @@ def serve_app(
         log_level=None,
         access_log=False,
         lifespan="off",
-        ws="none",
+        ws="websockets-sansio",  # fal's HTTP over WebSockets (mock.websocket)
         timeout_graceful_shutdown=1,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,

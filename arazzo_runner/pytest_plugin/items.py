@@ -53,6 +53,7 @@ def runner_for(settings: Settings) -> Runner:
         auth=settings.auth,
         timeout=settings.timeout,
         severity=settings.severity,
+        transport=settings.transport,
     )
 
 

@@ -24,6 +24,7 @@ from arazzo_runner import InputError
 
 INPUT_SUFFIXES = (".inputs.yaml", ".inputs.yml", ".inputs.json")
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+TRANSPORT_NAMES = ("http", "websocket")  # Runner(transport=...): a test keeps the lists equal
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -69,6 +70,12 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="run every collected workflow against mocks of its sources (one set per process)",
     )
+    group.addoption(
+        "--arazzo-transport",
+        choices=TRANSPORT_NAMES,
+        default="http",
+        help="how POST steps are carried: http, or websocket (fal's HTTP over WebSockets)",
+    )
     parser.addini(
         "arazzo_files",
         type="linelist",
@@ -102,6 +109,7 @@ class Settings:
     timeout: float | None = None
     severity: tuple[str, ...] = ()  # CHECK=LEVEL: ini lines, then the options (later wins)
     mock: bool = False
+    transport: str = "http"
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -128,7 +136,8 @@ class Settings:
         mock = config.getoption("arazzo_mock")
         mock = bool(config.getini("arazzo_mock")) if mock is None else mock
         files = tuple(config.getini("arazzo_files"))
-        return cls(files, servers, auth, layers, timeout, severity, mock)
+        transport = config.getoption("arazzo_transport")
+        return cls(files, servers, auth, layers, timeout, severity, mock, transport)
 
     def inputs_for(
         self, workflow_id: str, schema: Any, workflow_ids: Iterable[str], base: Mapping[str, Any]

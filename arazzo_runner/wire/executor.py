@@ -154,7 +154,7 @@ class HttpExecutor:
         exchange = Exchange(operation.method.upper(), "")
         try:
             spec = self._targets.stream_spec(call)
-            base = self._targets.base_url(source, operation, self.servers)
+            base = self._base_url(source, operation)
             exchange.url = base + operation.path
             schemes = source.openapi.security_schemes if source.openapi is not None else {}
             built = build_request(call, operation, base, self.auth, schemes)
@@ -173,7 +173,7 @@ class HttpExecutor:
             self._bound(request)
             sent = time.monotonic()
             response = self._send(request)
-        except RunTimeout as exc:
+        except ArazzoError as exc:  # RunTimeout from _bound; a transport's own errors
             exchange.error = self._redacted(exc, call)
             return exchange
         except httpx.HTTPError as exc:
@@ -185,6 +185,10 @@ class HttpExecutor:
             return exchange
         self._receive(call, operation, spec, response, exchange, checks, sent)
         return exchange
+
+    def _base_url(self, source: Any, operation: Operation) -> str:
+        """Where the operation is sent (a transport may change the scheme or host)."""
+        return self._targets.base_url(source, operation, self.servers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send once; an idempotent request whose connection broke before any answer (a kept-alive

@@ -66,8 +66,13 @@ def base_url(
     """The ``--server`` override for the source, else the operation's effective server."""
     override = servers.get(source_name)
     if override is not None:
-        if urlsplit(override).scheme not in ("http", "https"):
-            raise InputError(f"--server {source_name}={override}: not an http(s) URL")
+        scheme = urlsplit(override).scheme
+        if scheme not in ("http", "https"):
+            websocket = scheme in ("ws", "wss")
+            raise InputError(
+                f"--server {source_name}={override}: not an http(s) URL",
+                hint="a ws:// or wss:// server needs --transport websocket" if websocket else None,
+            )
         return override.rstrip("/")
     server = operation.servers[0] if operation.servers else None
     raw: Mapping[str, Any] = {"url": "/"}

@@ -222,7 +222,7 @@ def describe_error_response(status: int, headers: Mapping[str, str], body: Any) 
 
 def _where(request: httpx.Request) -> str:
     url = request.url
-    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    port = url.port or {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(url.scheme, 0)
     return f"{url.host}:{port}"
 
 
