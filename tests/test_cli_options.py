@@ -143,7 +143,7 @@ def test_a_report_is_replaced_whole_or_not_at_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Interrupted between writing and renaming: the old report stays, no temporary file."""
-    from arazzo_runner.cli import run as run_command
+    from arazzo_runner.cli import reports as run_command
 
     target = tmp_path / "report.json"
     target.write_text("old", encoding="utf-8")
@@ -153,9 +153,9 @@ def test_a_report_is_replaced_whole_or_not_at_all(
 
     monkeypatch.setattr(run_command.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_command._write(str(target), "new")
+        run_command.write_report(str(target), "new")
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == "old"
     assert list(tmp_path.iterdir()) == [target]
-    run_command._write(str(target), "new")
+    run_command.write_report(str(target), "new")
     assert target.read_text(encoding="utf-8") == "new" and list(tmp_path.iterdir()) == [target]

@@ -202,7 +202,7 @@ def test_run_settings_are_checked_at_the_edge(args: list[str], message: str) -> 
 
 
 def test_a_zero_timeout_means_no_bound() -> None:
-    from arazzo_runner.cli.run import run_settings
+    from arazzo_runner.cli.run_inputs import run_settings
 
     settings = run_settings(timeout=0, idle_timeout=0, max_steps=5)
     assert (settings.timeout, settings.idle_timeout, settings.max_steps) == (None, None, 5)

@@ -210,9 +210,9 @@ def _user_class(base: type, options: dict[str, Any]) -> tuple[type, dict[str, st
     """The ``ArazzoUser`` subclass for this command line (document and inputs checked first),
     and the credentials it was given."""
     from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
-    from arazzo_runner.cli.run import _read_inputs
+    from arazzo_runner.cli.run_inputs import read_inputs
 
-    inputs = {**_read_inputs(options["inputs_path"]), **parse_input_pairs(options["input_pairs"])}
+    inputs = {**read_inputs(options["inputs_path"]), **parse_input_pairs(options["input_pairs"])}
     auth = parse_pairs(options["auth_pairs"], "--auth", "SCHEME=VALUE", secret=True)
     path = options["path"]
     workflow_id = _checked(path, options["workflow_id"], inputs, options["offline"])

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,154 +23,19 @@ import click
 from arazzo_runner.cli.options import report_paths as report_paths_checked
 from arazzo_runner.cli.options import server_urls, unknown_names
 from arazzo_runner.cli.pairs import parse_input_pairs, parse_pairs
+from arazzo_runner.cli.reports import Reports
+from arazzo_runner.cli.run_inputs import read_inputs, run_settings
 from arazzo_runner.cli.transport_option import transport_option
 from arazzo_runner.errors import ArazzoError, InputError, Interrupted
 from arazzo_runner.redact import Redactor
 from arazzo_runner.reporting import Outcome, suite_exit_code
 from arazzo_runner.results import RunResult, partial_result
-from arazzo_runner.settings import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_STEPS, RunSettings
+from arazzo_runner.settings import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
     from arazzo_runner import Runner
     from arazzo_runner.cli.output import StreamPrinter
     from arazzo_runner.cli.progress import LiveProgress
-
-
-_OPTIONS = {
-    "timeout": ("--timeout", "a positive number of seconds, or 0 for no bound"),
-    "idle_timeout": ("--idle-timeout", "a positive number of seconds, or 0 for no bound"),
-    "max_steps": ("--max-steps", "a whole number of at least 1"),
-}
-
-
-def run_settings(**options: Any) -> RunSettings:
-    """The run's settings from the options, checked once here (exit 2 naming the option).
-    A timeout of 0 means no bound."""
-    for name, value in options.items():
-        if name != "max_steps" and value == 0:
-            options[name] = None
-    try:
-        return RunSettings(**options)
-    except ValueError as exc:
-        name = str(exc).split(" ", 1)[0]
-        option, wanted = _OPTIONS[name]
-        raise InputError(f"{option} must be {wanted}, got {options[name]!r}") from None
-
-
-def _read_inputs(path: str | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    from arazzo_runner.document import load_file, load_text
-
-    located = load_text(_stdin_bytes(), "<stdin>") if path == "-" else load_file(path)
-    if not isinstance(located.data, dict):
-        raise InputError("--inputs must hold a JSON or YAML object", file=path)
-    return dict(located.data)
-
-
-def _stdin_bytes() -> bytes:
-    """Standard input as bytes, read up to the document size limit and never past it (the
-    text is decoded, and binary input refused, by the YAML reader as for a file)."""
-    from arazzo_runner.document import MAX_DOCUMENT_BYTES, read_stream
-    from arazzo_runner.errors import YamlError
-
-    def fail(message: str) -> YamlError:
-        return YamlError(message, file="<stdin>", hint="--inputs - reads at most 16 MiB")
-
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:  # a text stream put in place of stdin (tests, embedding)
-        return sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
-    return read_stream(stream, MAX_DOCUMENT_BYTES, fail)
-
-
-class Reports:
-    """The report files asked for, and what goes into them."""
-
-    def __init__(self, options: Mapping[str, str | None], redactor: Redactor) -> None:
-        self.json_path = options.get("report_json")
-        self.junit_path = options.get("junit_xml")
-        self.har_path = options.get("har")
-        self.html_path = options.get("html")
-        self.redactor = redactor
-        self.recorder: Any = None
-        if self.har_path or self.html_path:  # the HTML report's event times come from it
-            from arazzo_runner.reporting import HarRecorder
-
-            self.recorder = HarRecorder()
-
-    def client(self, progress: Any = None) -> Any:
-        """An HTTP client the HAR recorder and the live progress listen on (None: neither
-        is there, let each run make its own)."""
-        hooks: dict[str, list[Any]] = {"request": [], "response": []}
-        for listener in (self.recorder, progress):
-            for name, found in (listener.event_hooks() if listener is not None else {}).items():
-                hooks[name] += found
-        if not any(hooks.values()):
-            return None
-        from arazzo_runner.wire import make_client
-
-        return make_client(event_hooks=hooks)
-
-    def begin(self, title: str) -> None:
-        if self.recorder is not None:
-            self.recorder.begin_page(title)
-
-    def name(self, title: str) -> None:
-        if self.recorder is not None:
-            self.recorder.name_page(title)
-
-    def write(self, outcomes: Sequence[Outcome], *, many: bool) -> None:
-        if self.json_path and outcomes:
-            from arazzo_runner.reporting import render_json
-
-            _write(self.json_path, render_json(outcomes, self.redactor, many=many))
-        if self.junit_path:
-            from arazzo_runner.reporting import render_junit
-
-            _write(self.junit_path, render_junit(outcomes, self.redactor))
-        if self.har_path:
-            from arazzo_runner.reporting import render_har
-
-            har = render_har(self.recorder, self.redactor)
-            _write(self.har_path, json.dumps(har, indent=2, ensure_ascii=False) + "\n")
-        if self.html_path:
-            _write(self.html_path, self._html(outcomes))
-
-    def _html(self, outcomes: Sequence[Outcome]) -> str:
-        from arazzo_runner.document import load_arazzo
-        from arazzo_runner.reporting import render_html, stream_traces
-
-        documents = {o.file: load_arazzo(o.file)[0] for o in outcomes if o.result is not None}
-        traces = stream_traces(self.recorder, outcomes, self.redactor)
-        return render_html(outcomes, self.redactor, documents=documents, traces=traces)
-
-
-def _write(path: str, text: str) -> None:
-    """Write a report whole or not at all: into a temporary file beside it, then renamed over
-    the target (an interrupted write leaves the previous file, never half of a new one)."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _many_wanted(paths: Sequence[str], run_all: bool, workflow_id: str | None) -> bool:
@@ -309,7 +171,7 @@ def command(
         from arazzo_runner.cli.parallel import check_jobs
 
         check_jobs(jobs, stream=stream, har=report_paths.get("har"), html=report_paths.get("html"))
-    inputs = {**_read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
+    inputs = {**read_inputs(inputs_path), **parse_input_pairs(input_pairs)}  # -i wins
     auth = parse_pairs(
         auth_pairs,
         "--auth",
