@@ -124,6 +124,17 @@ def test_list_prints_workflows_with_inputs() -> None:
     ]
 
 
+def test_list_ignores_required_entries_that_are_not_names(tmp_path: Path) -> None:
+    """Found by the fuzz test: ``required: [[]]`` crashed ``list`` (a list is not hashable)."""
+    doc = tmp_path / "odd.arazzo.yaml"
+    text = Path(VALID).read_text().replace("./petstore", (DATA / "petstore").as_uri())
+    doc.write_text(text.replace("required: [petId]", "required: [[]]", 1), encoding="utf-8")
+    assert "required: [[]]" in doc.read_text()
+    code, out, err = _run("list", "--json", str(doc))
+    assert code == 0, err
+    assert [i["required"] for i in json.loads(out)[0]["inputs"]] == [False, False]
+
+
 def test_list_of_unreadable_file_exits_2() -> None:
     code, _, err = _run("list", str(DATA / "bad-indent.arazzo.yaml"))
     assert code == 2 and "yaml-syntax" in err

@@ -47,7 +47,8 @@ def workflow_inputs(doc: ArazzoDocument, workflow: Workflow) -> list[dict[str, A
         return []
     properties = schema.get("properties")
     required = schema.get("required")
-    needed = set(required) if isinstance(required, list) else set()
+    listed = required if isinstance(required, list) else []
+    needed = {name for name in listed if isinstance(name, str)}  # ignore what is not a name
     if not isinstance(properties, Mapping):
         return []
     return [
