@@ -49,6 +49,7 @@ _ENVIRONMENTS: Mapping[str | None, jsonpath.JSONPathEnvironment] = {
     None: jsonpath.JSONPathEnvironment(strict=True),
     GOESSNER: jsonpath.JSONPathEnvironment(strict=False),
 }
+_ENVIRONMENTS = {**_ENVIRONMENTS, "rfc9535": _ENVIRONMENTS[None]}  # Arazzo 1.1 names the default
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 _ROOT_FILTER = re.compile(r"\s*\$\s*\[\s*\?")
 

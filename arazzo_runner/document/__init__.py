@@ -24,10 +24,12 @@ if TYPE_CHECKING:
         Parameter,
         RequestBody,
         Reusable,
+        Selector,
         Step,
         Workflow,
     )
     from arazzo_runner.document.sources import Fetcher, to_url
+    from arazzo_runner.document.versions import SUPPORTED, minor_of
     from arazzo_runner.document.workspace import (
         SOURCE_PREFIX,
         OperationLookup,
@@ -48,6 +50,8 @@ __all__ = [
     "RequestBody",
     "Reusable",
     "SOURCE_PREFIX",
+    "SUPPORTED",
+    "Selector",
     "Step",
     "Workflow",
     "Workspace",
@@ -55,6 +59,7 @@ __all__ = [
     "load_arazzo",
     "load_file",
     "load_text",
+    "minor_of",
     "open_workspace",
     "to_url",
 ]
@@ -74,6 +79,9 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "RequestBody": "model",
             "Reusable": "model",
             "SOURCE_PREFIX": "workspace",
+            "SUPPORTED": "versions",
+            "Selector": "model",
+            "minor_of": "versions",
             "Step": "model",
             "Workflow": "model",
             "Workspace": "workspace",

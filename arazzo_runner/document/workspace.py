@@ -52,10 +52,11 @@ class ResolvedSource:
 
     name: str
     url: str
-    kind: Literal["openapi", "arazzo"]
+    kind: Literal["openapi", "arazzo", "asyncapi"]
     openapi: OpenAPIIndex | None = None
     arazzo: ArazzoDocument | None = None
     error: str | None = None
+    asyncapi: Mapping[str, Any] | None = None  # 1.1: the AsyncAPI document as loaded (raw)
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,9 @@ class _Loader:
         kind = source.type or _sniff(located.data)
         if kind == "arazzo":
             return ResolvedSource(source.name, url, kind, arazzo=self.nested(located, url))
+        if kind == "asyncapi":  # structure only: channels are checked, nothing is run (issue 20)
+            data = located.data if isinstance(located.data, Mapping) else {}
+            return ResolvedSource(source.name, url, kind, asyncapi=data)
         from arazzo_runner.document.openapi import load_openapi
 
         index, diagnostics = load_openapi(located, url, self.fetcher.fetch)
@@ -346,8 +350,10 @@ class _Loader:
         )
 
 
-def _sniff(data: Any) -> Literal["openapi", "arazzo"]:
+def _sniff(data: Any) -> Literal["openapi", "arazzo", "asyncapi"]:
     """[impl] notes D9: with no ``type``, the loaded document's root key decides."""
     if isinstance(data, Mapping) and "arazzo" in data and "openapi" not in data:
         return "arazzo"
+    if isinstance(data, Mapping) and "asyncapi" in data and "openapi" not in data:
+        return "asyncapi"
     return "openapi"

@@ -17,11 +17,11 @@ Every diagnostic code, its severity and the fix are listed in ``docs/validation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from arazzo_runner.diagnostics import Diagnostic, sort_diagnostics
-from arazzo_runner.document import Workspace, open_workspace
+from arazzo_runner.document import Workspace, minor_of, open_workspace
+from arazzo_runner.validation.asyncapi import ASYNCAPI_RULES
 from arazzo_runner.validation.bodies import BODY_RULES
 from arazzo_runner.validation.context import Rule, RuleContext
 from arazzo_runner.validation.expressions import EXPRESSION_RULES
@@ -33,8 +33,6 @@ from arazzo_runner.validation.targets import TARGET_RULES
 
 __all__ = ["RULES", "Rule", "RuleContext", "validate_path", "validate_workspace"]
 
-_SUPPORTED = re.compile(r"1\.0\.\d+(-.+)?\Z")
-
 RULES: Mapping[str, Rule] = {
     **STRUCTURE_RULES,
     **TARGET_RULES,
@@ -43,6 +41,7 @@ RULES: Mapping[str, Rule] = {
     **EXPRESSION_RULES,
     **EXTENSION_RULES,
     **REDOCLY_RULES,
+    **ASYNCAPI_RULES,
 }
 
 
@@ -56,8 +55,8 @@ def validate_workspace(
     table = RULES if rules is None else rules
     found: list[Diagnostic] = list(ws.diagnostics)
     for doc in ws.documents.values():
-        if not _SUPPORTED.match(doc.arazzo):
-            continue  # the loader reported the version; 1.1 constructs would only add noise
+        if minor_of(doc.arazzo) is None:
+            continue  # the loader reported the version; judging the rest would only add noise
         ctx = RuleContext(ws, doc)
         for rule in table.values():
             found.extend(rule(ctx))

@@ -1,0 +1,212 @@
+"""Arazzo 1.1 documents: version dispatch, the official 1.1 schema, 1.1 fields and rules.
+
+The corpus figures (OAI 1.1 fixtures, Redocly's 1.1 tests) are in test_corpus_conformance.py;
+this file pins each rule on a small document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner.diagnostics import Diagnostic, Severity
+from arazzo_runner.document.loader import build_document
+from arazzo_runner.document.model import ArazzoDocument, Selector
+from arazzo_runner.document.yaml_reader import load_text
+from arazzo_runner.validation.rules import validate_path
+
+HEAD = """\
+arazzo: {version}
+info: {{title: t, version: 1.0.0}}
+sourceDescriptions: [{{name: api, url: ./api.yaml}}]
+workflows:
+  - workflowId: w
+    steps:
+"""
+
+
+def build(steps: str, version: str = "1.1.0") -> tuple[ArazzoDocument | None, list[Diagnostic]]:
+    text = HEAD.format(version=version) + steps
+    return build_document(load_text(text, "doc.yaml"), "file:///doc.yaml")
+
+
+def errors(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
+    return [(d.code, d.pointer) for d in diagnostics if d.severity is Severity.ERROR]
+
+
+QUERYSTRING = """\
+      - stepId: s
+        operationId: o
+        parameters: [{name: q, in: querystring, value: 'a=1&b=2'}]
+"""
+
+
+def test_querystring_is_1_1_only() -> None:
+    doc, found = build(QUERYSTRING)
+    assert doc is not None and errors(found) == []
+    assert doc.workflows[0].steps[0].parameters[0].in_ == "querystring"  # type: ignore[union-attr]
+    _, old = build(QUERYSTRING, "1.0.1")
+    assert errors(old) == [("invalid-enum", "/workflows/0/steps/0/parameters/0/in")]
+    assert "arrives in Arazzo 1.1" in (next(d.hint for d in old if d.hint) or "")
+
+
+@pytest.mark.parametrize(
+    ("version", "code"),
+    [("1.2.0", "unsupported-version"), ("3.0.0", "unsupported-version"), ("x", "invalid-version")],
+)
+def test_other_versions_name_the_supported_ones(version: str, code: str) -> None:
+    _, found = build(QUERYSTRING, version)
+    assert [d.code for d in found if d.code.endswith("-version")] == [code]
+    said = next(d for d in found if d.code == code)
+    assert "1.0.x and 1.1.x" in said.message + (said.hint or "")
+
+
+def test_the_official_schema_judges_what_the_loader_does_not() -> None:
+    # a `$self` with a fragment: the loader reads a string; the 1.1 schema says no fragment
+    text = HEAD.format(version="1.1.0").replace("info:", "$self: https://x.test/a#b\ninfo:", 1)
+    doc, found = build_document(load_text(text + QUERYSTRING, "doc.yaml"), "file:///doc.yaml")
+    assert doc is not None
+    assert [(d.code, d.pointer, d.line) for d in found] == [("schema-1.1", "/$self", 2)]
+    assert found[0].hint is not None and "arazzo/1.1/schema/2026-04-15" in found[0].hint
+
+
+def test_a_loader_error_is_not_repeated_by_the_schema() -> None:
+    _, found = build("      - stepId: s\n        operationId: o\n        timeout: soon\n")
+    assert errors(found) == [("wrong-type", "/workflows/0/steps/0/timeout")]
+
+
+ACTION = """\
+      - stepId: s
+        operationId: o
+        onSuccess:
+          - name: next
+            type: goto
+            workflowId: other
+            parameters: [{name: id, value: $response.body#/id}]
+        onFailure:
+          - {name: again, type: retry, parameters: [{name: id, in: query, value: 1}]}
+"""
+
+
+def test_action_parameters_go_to_a_workflow_and_have_no_in() -> None:
+    doc, found = build(ACTION)
+    assert doc is not None
+    action = doc.workflows[0].steps[0].on_success[0]
+    assert [p.name for p in action.parameters] == ["id"]  # type: ignore[union-attr]
+    assert errors(found) == [
+        ("action-parameters-without-workflow", "/workflows/0/steps/0/onFailure/0/parameters"),
+        ("invalid-value", "/workflows/0/steps/0/onFailure/0/parameters/0/in"),
+    ]
+    _, old = build(ACTION, "1.0.1")
+    assert {c for c, _ in errors(old)} == {"arazzo-1.1-field"}
+
+
+SELECTORS = """\
+      - stepId: s
+        operationId: o
+        parameters:
+          - name: id
+            in: query
+            value: {context: $inputs.order, selector: /id, type: jsonpointer}
+        requestBody:
+          payload:
+            note: {plain: object}
+            items:
+              - context: $inputs.order
+                selector: $.items[0]
+                type: {type: jsonpath, version: rfc9535}
+        outputs:
+          first: {context: $response.body, selector: '//item[1]', type: xpath}
+"""
+
+
+def test_selectors_are_read_where_1_1_allows_them() -> None:
+    doc, found = build(SELECTORS)
+    assert doc is not None and errors(found) == []
+    step = doc.workflows[0].steps[0]
+    value = step.parameters[0].value  # type: ignore[union-attr]
+    assert isinstance(value, Selector) and (value.type, value.version) == ("jsonpointer", None)
+    payload = step.request_body.payload  # type: ignore[union-attr]
+    assert payload["note"] == {"plain": "object"}
+    assert (payload["items"][0].type, payload["items"][0].version) == ("jsonpath", "rfc9535")
+    assert isinstance(step.outputs["first"], Selector)
+
+
+@pytest.mark.parametrize(
+    ("kind", "version"),
+    [("jsonpath", "rfc9999"), ("xpath", "xpath-40"), ("jsonpointer", "rfc1")],
+)
+def test_an_expression_version_we_cannot_evaluate_is_an_error(kind: str, version: str) -> None:
+    selector = (
+        f"{{context: $response.body, selector: x, type: {{type: {kind}, version: {version}}}}}"
+    )
+    _, found = build(
+        f"      - stepId: s\n        operationId: o\n        outputs: {{a: {selector}}}\n"
+    )
+    assert ("invalid-enum", "/workflows/0/steps/0/outputs/a/type/version") in errors(found)
+
+
+def test_1_1_criterion_versions() -> None:
+    step = (
+        "      - stepId: s\n        operationId: o\n        successCriteria:\n"
+        "          - {context: $response.body, condition: $.a,\n"
+        "             type: {type: jsonpath, version: rfc9535}}\n"
+        "          - {context: $response.body, condition: /a,\n"
+        "             type: {type: xpath, version: xpath-31}}\n"
+    )
+    doc, found = build(step)
+    assert doc is not None and errors(found) == []
+    _, old = build(step, "1.0.1")
+    assert len(errors(old)) == 2  # neither version exists in 1.0
+
+
+ASYNC = """\
+arazzo: 1.1.0
+info: {title: t, version: 1.0.0}
+sourceDescriptions:
+  - {name: events, url: ./events.asyncapi.yaml, type: asyncapi}
+  - {name: api, url: ./api.openapi.yaml}
+workflows:
+  - workflowId: w
+    steps:
+      - {stepId: send, action: send,
+         channelPath: '{$sourceDescriptions.events.url}#/channels/orders'}
+      - {stepId: gone, action: send,
+         channelPath: '{$sourceDescriptions.events.url}#/channels/nope'}
+      - {stepId: bare, channelPath: orders, action: receive}
+      - {stepId: op, operationId: $sourceDescriptions.events.onOrder, action: receive,
+         correlationId: $inputs.id, timeout: 100}
+      - {stepId: noaction, operationId: $sourceDescriptions.events.onOrder}
+      - {stepId: http, operationId: $sourceDescriptions.api.ping, action: send}
+"""
+ASYNCAPI = """\
+asyncapi: 3.0.0
+info: {title: events, version: 1.0.0}
+channels:
+  orders: {address: orders}
+operations:
+  onOrder: {action: receive, channel: {$ref: '#/channels/orders'}}
+"""
+OPENAPI = """\
+openapi: 3.1.0
+info: {title: api, version: 1.0.0}
+paths:
+  /ping: {get: {operationId: ping, responses: {'200': {description: ok}}}}
+"""
+
+
+def test_asyncapi_steps_are_validated_for_structure(tmp_path: Path) -> None:
+    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI, encoding="utf-8")
+    (tmp_path / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    (tmp_path / "doc.arazzo.yaml").write_text(ASYNC, encoding="utf-8")
+    found = errors(validate_path(str(tmp_path / "doc.arazzo.yaml"), offline=True))
+    steps = "/workflows/0/steps/"
+    assert sorted(found) == sorted(
+        [
+            ("bad-channel-path", steps + "1/channelPath"),
+            ("bad-channel-path", steps + "2/channelPath"),
+            ("async-step-source", steps + "4"),
+            ("async-step-source", steps + "5"),
+        ]
+    )
