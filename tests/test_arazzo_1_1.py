@@ -210,3 +210,57 @@ def test_asyncapi_steps_are_validated_for_structure(tmp_path: Path) -> None:
             ("async-step-source", steps + "5"),
         ]
     )
+
+
+DEPENDS = """\
+arazzo: {version}
+info: {{title: t, version: 1.0.0}}
+sourceDescriptions: [{{name: api, url: ./api.openapi.yaml}}]
+workflows:
+  - workflowId: w
+    steps:
+      - {{stepId: a, operationId: ping, outputs: {{code: $statusCode}}}}
+      - stepId: b
+        operationId: ping
+        dependsOn: [a, $workflows.other.steps.x, c, b, nope, $workflows.other.steps.zz, $bad]
+      - stepId: c
+        operationId: ping
+        parameters: [{{name: q, in: query, value: $steps.d.outputs.code}}]
+      - {{stepId: d, operationId: ping, outputs: {{code: $statusCode}}}}
+  - workflowId: other
+    steps:
+      - {{stepId: x, operationId: ping}}
+"""
+
+
+def _validate_depends(tmp_path: Path, version: str) -> list[tuple[str, str]]:
+    (tmp_path / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    path = tmp_path / "doc.arazzo.yaml"
+    path.write_text(DEPENDS.format(version=version), encoding="utf-8")
+    return [
+        (d.code, d.pointer)
+        for d in validate_path(str(path), offline=True)
+        if d.code.endswith(("dependency", "forward-reference"))
+    ]
+
+
+def test_step_depends_on_and_forward_references(tmp_path: Path) -> None:
+    on = "/workflows/0/steps/1/dependsOn/"
+    assert sorted(_validate_depends(tmp_path, "1.1.0")) == [
+        ("forward-dependency", on + "2"),
+        ("forward-reference", "/workflows/0/steps/2/parameters/0/value"),
+        ("self-dependency", on + "3"),
+        ("unknown-dependency", on + "4"),
+        ("unknown-dependency", on + "5"),
+        ("unknown-dependency", on + "6"),
+    ]
+
+
+def test_a_1_0_document_keeps_the_1_0_reference_rule(tmp_path: Path) -> None:
+    (tmp_path / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    lines = DEPENDS.format(version="1.0.1").splitlines(keepends=True)
+    text = "".join(line for line in lines if "dependsOn" not in line)
+    path = tmp_path / "doc.arazzo.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [(d.severity, d.code) for d in validate_path(str(path), offline=True)]
+    assert (Severity.ERROR, "step-not-run") in found  # d never runs before c in 1.0 either

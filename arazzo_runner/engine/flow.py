@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
+from arazzo_runner.engine.order import unmet_dependency
 from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
 from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
 from arazzo_runner.engine.values import build_call, workflow_inputs
@@ -251,7 +252,16 @@ class Engine:
         run.steps.append(result)
         if self.listener is not None:
             self.listener.step_started(result.workflow_id, result.step_id)
-        if step.workflow_id is not None:
+        unmet = unmet_dependency(step, scope.workflow.workflow_id, run.steps)
+        if unmet is not None:
+            ctx, exchange = scope.context(), None
+            result.status = "error"
+            result.failures.append(Failure(unmet))
+        elif step.target_kind == "async":
+            ctx, exchange = scope.context(), None
+            result.status = "error"
+            result.failures.append(Failure("AsyncAPI steps are validated but not run yet"))
+        elif step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:
             ctx, exchange = self._call_operation(scope, step, result)

@@ -24,6 +24,7 @@ from arazzo_runner.document import Workspace, minor_of, open_workspace
 from arazzo_runner.validation.asyncapi import ASYNCAPI_RULES
 from arazzo_runner.validation.bodies import BODY_RULES
 from arazzo_runner.validation.context import Rule, RuleContext
+from arazzo_runner.validation.dependencies import DEPENDENCY_RULES
 from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES
 from arazzo_runner.validation.parameters import PARAMETER_RULES
@@ -42,6 +43,7 @@ RULES: Mapping[str, Rule] = {
     **EXTENSION_RULES,
     **REDOCLY_RULES,
     **ASYNCAPI_RULES,
+    **DEPENDENCY_RULES,
 }
 
 
