@@ -73,6 +73,22 @@ def as_json(value: Any) -> Any:
     return value
 
 
+def compile_query(text: str, version: str | None = None) -> Any:
+    """A plain JSONPath query (no comparison dialect), for Selector Objects."""
+    env = _ENVIRONMENTS.get(version)
+    if env is None:
+        raise ExpressionError(f"unknown JSONPath version {version!r}", expression=text)
+    try:
+        return env.compile(text.strip())
+    except jsonpath.JSONPathError as exc:
+        raise _syntax_error(exc, text) from None
+
+
+def nodes(path: Any, data: Any) -> list[Any]:
+    """The values a compiled query selects in ``data``."""
+    return _nodes(path, data)
+
+
 def _nodes(path: Any, data: Any) -> list[Any]:
     # python-jsonpath json-parses str data itself, so a JSON string goes in as its JSON text.
     feed = json.dumps(data) if isinstance(data, str) else data

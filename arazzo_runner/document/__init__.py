@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         SOURCE_PREFIX,
         OperationLookup,
         Workspace,
+        document_identity,
         open_workspace,
     )
     from arazzo_runner.document.yaml_reader import load_file, load_text
@@ -55,6 +56,7 @@ __all__ = [
     "Step",
     "Workflow",
     "Workspace",
+    "document_identity",
     "input_names",
     "load_arazzo",
     "load_file",
@@ -79,6 +81,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "RequestBody": "model",
             "Reusable": "model",
             "SOURCE_PREFIX": "workspace",
+            "document_identity": "workspace",
             "SUPPORTED": "versions",
             "Selector": "model",
             "minor_of": "versions",

@@ -269,6 +269,7 @@ class _Loader:
         self.resolved: dict[str, dict[str, ResolvedSource]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
+        self.by_identity: dict[str, ArazzoDocument] = {}  # 1.1: resolved $self -> document
 
     def load(self, path_or_url: str) -> Workspace:
         from arazzo_runner.document.loader import load_arazzo
@@ -302,6 +303,8 @@ class _Loader:
     def register(self, doc: ArazzoDocument, located: LocatedDocument) -> None:
         self.documents[doc.url] = doc
         self.located[doc.url] = located
+        if doc.self_uri is not None:
+            self.by_identity[document_identity(doc)] = doc
         sources: dict[str, ResolvedSource] = {}
         self.resolved[doc.url] = sources
         for source in doc.source_descriptions:
@@ -311,10 +314,16 @@ class _Loader:
     def source(self, doc: ArazzoDocument, source: SourceDescription) -> ResolvedSource:
         from arazzo_runner.document.sources import resolve_url
 
-        url = resolve_url(doc.url, source.url)
+        url, identity = resolve_url(doc.url, source.url), None
+        if doc.self_uri is not None:  # 1.1: relative references resolve against $self
+            identity = resolve_url(document_identity(doc), source.url)
+            known = self.by_identity.get(identity)
+            if known is not None:  # identity-based referencing: no fetch
+                return ResolvedSource(source.name, identity, "arazzo", arazzo=known)
+            url = local_for(doc, identity)
         kind = source.type or "openapi"
         try:
-            located = self.fetcher.fetch_ref(doc.url, source.url)
+            located = self.fetcher.fetch_ref(doc.url, url)
         except ArazzoError as exc:
             self.unreachable(doc, source, exc)
             return ResolvedSource(source.name, url, kind, error=exc.message)
@@ -348,6 +357,31 @@ class _Loader:
                 hint,
             )
         )
+
+
+def document_identity(doc: ArazzoDocument) -> str:
+    """1.1: the document's identity and base URI, ``$self`` resolved against where it was
+    read; the retrieval URL when it has no ``$self``."""
+    from arazzo_runner.document.sources import resolve_url
+
+    return doc.url if doc.self_uri is None else resolve_url(doc.url, doc.self_uri)
+
+
+def local_for(doc: ArazzoDocument, identity: str) -> str:
+    """Where a URL in ``$self``'s space lies in the description set as read: a target on the
+    same scheme and host as ``$self`` is read at the same relative place from the document
+    (the set is read where it lies; ``$self`` names it). Any other URL is itself."""
+    import posixpath
+    from urllib.parse import urlsplit
+
+    from arazzo_runner.document.sources import resolve_url
+
+    base = document_identity(doc)
+    there, here = urlsplit(identity), urlsplit(base)
+    if base == doc.url or (there.scheme, there.netloc) != (here.scheme, here.netloc):
+        return identity
+    relative = posixpath.relpath(there.path or "/", posixpath.dirname(here.path) or "/")
+    return resolve_url(doc.url, relative + (f"?{there.query}" if there.query else ""))
 
 
 def _sniff(data: Any) -> Literal["openapi", "arazzo", "asyncapi"]:

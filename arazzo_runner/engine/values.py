@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document import Step
+from arazzo_runner.document import Action, Step
 from arazzo_runner.engine.port import OperationCall, Unset
 from arazzo_runner.engine.scope import Compiler, Scope, merge_parameters
 from arazzo_runner.errors import InputError
@@ -28,6 +28,7 @@ from arazzo_runner.expressions import ExpressionContext, Gap
 
 __all__ = [
     "InputCheck",
+    "action_inputs",
     "build_call",
     "gap_problem",
     "parameter_value",
@@ -152,6 +153,24 @@ def build_call(
         tuple(replacements),
         security,
     )
+
+
+def action_inputs(
+    scope: Scope, compiler: Compiler, action: Action, ctx: ExpressionContext, notes: list[str]
+) -> dict[str, Any]:
+    """1.1: a success/failure action's ``parameters``, evaluated after the step's response, as
+    the inputs of the workflow it goes to (a Reusable entry resolves in components)."""
+    inputs: dict[str, Any] = {}
+    for item in action.parameters:
+        p = scope.resolve(item, "parameters")
+        value, gaps = scope.resolve_value(compiler, p, "value", p.value, ctx)
+        if gaps:
+            value = parameter_value(p.name, value, gaps, scope.unset_input)
+        if isinstance(value, Unset):
+            notes.append(f"omitted: input {p.name} ({value.reason})")
+        else:
+            inputs[p.name] = value
+    return inputs
 
 
 def workflow_inputs(
