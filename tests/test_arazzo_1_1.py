@@ -264,3 +264,22 @@ def test_a_1_0_document_keeps_the_1_0_reference_rule(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     found = [(d.severity, d.code) for d in validate_path(str(path), offline=True)]
     assert (Severity.ERROR, "step-not-run") in found  # d never runs before c in 1.0 either
+
+
+@pytest.mark.parametrize(
+    ("selector", "kind"),
+    [("items/0", "jsonpointer"), ("$.items[", "jsonpath"), ("//item[", "xpath")],
+)
+def test_a_selector_that_does_not_compile_is_refused(
+    tmp_path: Path, selector: str, kind: str
+) -> None:
+    (tmp_path / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    text = HEAD.format(version="1.1.0").replace("./api.yaml", "./api.openapi.yaml")
+    text += (
+        "      - stepId: s\n        operationId: ping\n        outputs:\n"
+        f"          a: {{context: $response.body, selector: '{selector}', type: {kind}}}\n"
+    )
+    path = tmp_path / "doc.arazzo.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = errors(validate_path(str(path), offline=True))
+    assert found == [("bad-selector", "/workflows/0/steps/0/outputs/a")]

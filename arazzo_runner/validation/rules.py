@@ -29,6 +29,7 @@ from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES
 from arazzo_runner.validation.parameters import PARAMETER_RULES
 from arazzo_runner.validation.redocly import REDOCLY_RULES
+from arazzo_runner.validation.selectors import SELECTOR_RULES
 from arazzo_runner.validation.structure import STRUCTURE_RULES
 from arazzo_runner.validation.targets import TARGET_RULES
 
@@ -44,6 +45,7 @@ RULES: Mapping[str, Rule] = {
     **REDOCLY_RULES,
     **ASYNCAPI_RULES,
     **DEPENDENCY_RULES,
+    **SELECTOR_RULES,
 }
 
 
