@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Step,
         Workflow,
     )
+    from arazzo_runner.document.selectors import WHOLE_CONTEXT
     from arazzo_runner.document.sources import Fetcher, to_url
     from arazzo_runner.document.versions import SUPPORTED, minor_of
     from arazzo_runner.document.workspace import (
@@ -55,6 +56,7 @@ __all__ = [
     "Selector",
     "Step",
     "Workflow",
+    "WHOLE_CONTEXT",
     "Workspace",
     "document_identity",
     "input_names",
@@ -87,6 +89,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "minor_of": "versions",
             "Step": "model",
             "Workflow": "model",
+            "WHOLE_CONTEXT": "selectors",
             "Workspace": "workspace",
             "input_names": "inputs_schema",
             "load_arazzo": "loader",

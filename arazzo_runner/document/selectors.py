@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "EXPRESSION_VERSIONS",
+    "WHOLE_CONTEXT",
     "read_expression_type",
     "read_output",
     "read_selector_type",
@@ -20,6 +21,7 @@ __all__ = [
     "selector_shaped",
 ]
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +52,10 @@ EXPRESSION_VERSIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
 }
 _SELECTOR_KEYS = frozenset({"context", "selector", "type"})
+WHOLE_CONTEXT = re.compile(r"\$(?:inputs|steps\.([A-Za-z0-9_\-]+)\.outputs)\Z")
+"""A Selector ``context`` that is a whole map, ``$inputs`` or ``$steps.<id>.outputs``: outside
+the 1.1 ABNF (it wants a name), but what a selector selects from; Redocly's 1.1 tests and an
+OAI fixture use it, so we accept it there (docs/arazzo-1.1.md)."""
 
 
 def _expression_spec(kinds: tuple[str, ...]) -> Spec:

@@ -16,12 +16,13 @@ from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.criteria import select
-from arazzo_runner.document import Selector
+from arazzo_runner.document import WHOLE_CONTEXT, Selector
 from arazzo_runner.errors import ArazzoError
 from arazzo_runner.expressions import (
     CompiledValue,
     ExpressionContext,
     Gap,
+    RuntimeExpression,
     parse_expression,
 )
 
@@ -30,12 +31,12 @@ class SelectorValue(CompiledValue):
     __slots__ = ("selector", "context")
 
     def __init__(self, selector: Selector) -> None:
-        self.context = parse_expression(selector.context)
+        self.context = _context(selector.context)
         super().__init__((self.context,))
         self.selector = selector
 
     def evaluate(self, context: ExpressionContext) -> Any:
-        data = self.context.evaluate(context)
+        data = _whole(self.context, context)
         if data is MISSING:
             return MISSING
         s = self.selector
@@ -50,6 +51,26 @@ class SelectorValue(CompiledValue):
 
     def __repr__(self) -> str:
         return f"SelectorValue({self.selector.type}: {self.selector.selector!r})"
+
+
+def _context(text: str) -> RuntimeExpression:
+    """The context expression; a whole ``$inputs`` / ``$steps.<id>.outputs`` (WHOLE_CONTEXT)
+    is kept as an expression without a name, read by :func:`_whole`."""
+    whole = WHOLE_CONTEXT.match(text)
+    if whole is None:
+        return parse_expression(text)
+    if whole.group(1) is None:
+        return RuntimeExpression(text, 0, len(text), "inputs")
+    return RuntimeExpression(text, 0, len(text), "steps", whole.group(1), "outputs")
+
+
+def _whole(expression: RuntimeExpression, context: ExpressionContext) -> Any:
+    if expression.name is not None or expression.root not in ("inputs", "steps"):
+        return expression.evaluate(context)
+    if expression.root == "inputs":
+        return dict(context.inputs)
+    outputs = context.steps.get(expression.target or "")
+    return MISSING if outputs is None else dict(outputs)
 
 
 def special(value: Any) -> CompiledValue | None:

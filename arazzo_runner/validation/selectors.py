@@ -11,7 +11,7 @@ from typing import Any
 
 from arazzo_runner.criteria import compile_jsonpath, compile_xpath
 from arazzo_runner.diagnostics import Diagnostic
-from arazzo_runner.document import Parameter, Selector
+from arazzo_runner.document import WHOLE_CONTEXT, Parameter, Selector
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import parse_expression
 from arazzo_runner.pointer import parse_pointer
@@ -51,7 +51,8 @@ def selectors(ctx: RuleContext) -> Iterator[Diagnostic]:
     for value in _values(ctx):
         for selector in _found(value):
             try:
-                parse_expression(selector.context)
+                if not WHOLE_CONTEXT.match(selector.context):
+                    parse_expression(selector.context)
                 _COMPILE[selector.type](selector.selector, selector.version)
             except ExpressionError as exc:
                 message = f"selector {selector.selector!r} ({selector.type}): {exc.message}"
