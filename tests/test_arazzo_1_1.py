@@ -283,3 +283,54 @@ def test_a_selector_that_does_not_compile_is_refused(
     path.write_text(text, encoding="utf-8")
     found = errors(validate_path(str(path), offline=True))
     assert found == [("bad-selector", "/workflows/0/steps/0/outputs/a")]
+
+
+MAIN = """\
+arazzo: 1.1.0
+$self: https://flows.example/flows/main.arazzo.yaml
+info: {title: main, version: 1.0.0}
+sourceDescriptions:
+  - {name: api, url: ../apis/api.openapi.yaml}
+  - {name: shared, url: https://flows.example/flows/shared.arazzo.yaml, type: arazzo}
+workflows:
+  - workflowId: main
+    steps:
+      - {stepId: one, workflowId: $sourceDescriptions.shared.helper}
+"""
+SHARED = """\
+arazzo: 1.1.0
+$self: https://flows.example/flows/shared.arazzo.yaml
+info: {title: shared, version: 1.0.0}
+sourceDescriptions:
+  - {name: back, url: ./main.arazzo.yaml, type: arazzo}
+  - {name: api, url: https://flows.example/apis/api.openapi.yaml}
+workflows:
+  - workflowId: helper
+    steps:
+      - {stepId: ping, operationId: ping}
+"""
+
+
+def test_self_is_the_base_uri_and_the_identity(tmp_path: Path) -> None:
+    """Relative and absolute references in $self's space are read where the set lies; a
+    reference to a loaded document's $self is that document (no fetch: offline here)."""
+    from arazzo_runner.document import document_identity, open_workspace
+
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "apis").mkdir()
+    (tmp_path / "apis" / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    (tmp_path / "flows" / "main.arazzo.yaml").write_text(MAIN, encoding="utf-8")
+    (tmp_path / "flows" / "shared.arazzo.yaml").write_text(SHARED, encoding="utf-8")
+    ws = open_workspace(str(tmp_path / "flows" / "main.arazzo.yaml"), offline=True)
+    assert [d.code for d in ws.diagnostics] == []
+    main = ws.root
+    assert main is not None
+    assert document_identity(main) == "https://flows.example/flows/main.arazzo.yaml"
+    sources = ws.sources(main)
+    assert sources["api"].openapi is not None and sources["api"].openapi.by_id("ping")
+    shared = sources["shared"].arazzo
+    assert shared is not None and shared.url.endswith("/flows/shared.arazzo.yaml")
+    assert ws.sources(shared)["back"].arazzo is main  # identity: the loaded main document
+    assert ws.sources(shared)["api"].openapi is not None
+    found = validate_path(str(tmp_path / "flows" / "main.arazzo.yaml"), offline=True)
+    assert errors(found) == []
