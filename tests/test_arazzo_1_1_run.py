@@ -79,7 +79,7 @@ def cafe() -> Iterator[tuple[Starlette, str]]:
         yield app, url
 
 
-INPUTS = {"customer": {"name": "Ada"}, "category": "beverage"}
+INPUTS = {"customer": {"name": "Ada"}, "category": "beverage", "quantity": 2}
 
 
 def test_the_1_1_workflow_runs(cafe: tuple[Starlette, str]) -> None:
@@ -95,14 +95,15 @@ def test_the_1_1_workflow_runs(cafe: tuple[Starlette, str]) -> None:
     calls = app.state.calls
     # querystring: the whole query string, from name/value pairs, form encoded
     assert calls[0] == ("GET /menu", "category=beverage&limit=2", None)
-    # selectors (JSONPath with a version, JSON Pointer) in payload and outputs; $self
+    # selectors (JSONPath with a version, JSON Pointer) in payload and outputs; $self;
+    # a replacement whose target is a JSONPath (targetSelectorType)
     assert calls[1] == (
         "POST /orders",
         "",
         {
             "customerName": "Ada",
             "placedBy": "https://cafe.example/workflows/cafe-1.1.arazzo.yaml",
-            "items": [{"menuItemId": "m-tea", "quantity": 1}],
+            "items": [{"menuItemId": "m-tea", "quantity": 2}],  # the JSONPath replacement
         },
     )
     assert result.steps[0].outputs == {"itemId": "m-tea", "itemName": "Tea"}

@@ -14,7 +14,7 @@ from arazzo_runner._lazy import attach
 if TYPE_CHECKING:
     from arazzo_runner.criteria.bounded import compile_xpath
     from arazzo_runner.criteria.jsonpath_match import compile_jsonpath
-    from arazzo_runner.criteria.selection import select
+    from arazzo_runner.criteria.selection import select, target_pointers
     from arazzo_runner.criteria.table import CompiledCriterion, compile_criterion
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "compile_jsonpath",
     "compile_xpath",
     "select",
+    "target_pointers",
 ]
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
@@ -34,5 +35,6 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "compile_jsonpath": "jsonpath_match",
             "compile_xpath": "bounded",
             "select": "selection",
+            "target_pointers": "selection",
         },
     )

@@ -110,6 +110,17 @@ def _jsonpath_select(selector: str, version: str | None, data: Any) -> list[Any]
     return ["ok", jsonpath_match.nodes(path, data)]
 
 
+def _jsonpath_pointers(selector: str, version: str | None, data: Any) -> list[Any]:
+    """1.1 ``targetSelectorType: jsonpath``: the JSON Pointers of the nodes it selects."""
+    from arazzo_runner.criteria import jsonpath_match
+
+    try:
+        path = jsonpath_match.compile_query(selector, version)
+    except ExpressionError as exc:
+        return ["error", exc.message]
+    return ["ok", [str(match.pointer()) for match in path.finditer(data)]]
+
+
 def _xpath_select(selector: str, version: str | None, value: Any) -> list[Any]:
     """1.1 Selector Object on XML text: ``["ok", [string values]]`` or ``["error", message]``."""
     from arazzo_runner.criteria import xpath_match
@@ -136,6 +147,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "xpath": _xpath_test,
     "xpath-compile": _xpath_compile,
     "jsonpath-select": _jsonpath_select,
+    "jsonpath-pointers": _jsonpath_pointers,
     "xpath-select": _xpath_select,
     "warm": _warm,
 }

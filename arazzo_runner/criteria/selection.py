@@ -9,7 +9,7 @@ JSONPath and XPath run in the bounded helper (:mod:`.bounded`), like criteria. T
 
 from __future__ import annotations
 
-__all__ = ["select"]
+__all__ = ["select", "target_pointers"]
 
 from typing import Any
 
@@ -31,6 +31,15 @@ def _bounded(operation: str, selector: str, version: str | None, data: Any) -> A
     if not found:
         return MISSING
     return found[0] if len(found) == 1 else list(found)
+
+
+def target_pointers(target: str, version: str | None, payload: Any) -> list[str]:
+    """The JSON Pointers a JSONPath replacement target selects in ``payload`` (1.1
+    ``targetSelectorType: jsonpath``); ExpressionError for a bad target."""
+    status, found = bounded.run("jsonpath-pointers", target, version, as_json(payload))
+    if status == "error":
+        raise ExpressionError(f"replacement target {target!r}: {found}", expression=target)
+    return list(found)
 
 
 def select(kind: str, version: str | None, selector: str, data: Any) -> Any:
