@@ -334,3 +334,25 @@ def test_self_is_the_base_uri_and_the_identity(tmp_path: Path) -> None:
     assert ws.sources(shared)["api"].openapi is not None
     found = validate_path(str(tmp_path / "flows" / "main.arazzo.yaml"), offline=True)
     assert errors(found) == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "passed"),
+    [
+        ("$response.body#/s == 'placed'", True),  # string comparisons are case-insensitive
+        ("$response.body#/n == 5", True),  # numeric strings are coerced
+        ("$response.body#/n > 4", True),
+        ("$response.body#/z == null", True),  # null equals only null
+        ("$response.body#/n == null", False),
+        ("$response.body#/missing == null", False),
+        ("$response.body#/t", True),
+    ],
+)
+def test_1_1_simple_condition_semantics(condition: str, passed: bool) -> None:
+    """1.1's Criterion Object text (comparison rules), which the 1.0 evaluator already
+    followed; pinned here so a 1.1 document keeps them."""
+    from arazzo_runner.expressions import ExpressionContext, Message, compile_condition
+
+    body = {"s": "Placed", "n": "5", "z": None, "t": True}
+    ctx = ExpressionContext(status_code=200, response=Message(body=body))
+    assert compile_condition(condition).evaluate(ctx).passed is passed
