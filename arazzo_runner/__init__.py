@@ -1,4 +1,4 @@
-"""arazzo-runner: run and validate Arazzo 1.0.x workflows.
+"""arazzo-runner: run and validate Arazzo 1.0.x and 1.1.x workflows.
 
 The public facade. Importing the package is cheap and has no side effects: it configures no
 logging, prints nothing, and imports no HTTP or OpenAPI machinery until a name is used

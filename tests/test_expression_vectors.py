@@ -13,6 +13,7 @@ Each ``tests/vectors/{expressions,templates,conditions}.json`` file is a list of
                           (no "body" key: body is MISSING)
     inputs, outputs, steps, workflows, components -> same-named fields
     sourceDescriptions -> source_descriptions
+    self -> self_uri      message -> message (a Message; Arazzo 1.1 ``$message``)
 
 ``{"$missing": true}`` anywhere stands for ``MISSING``. Extra keys on a case: ``fields``
 (expected attributes of the parsed :class:`RuntimeExpression`), ``reason`` (expected
@@ -91,6 +92,8 @@ def make_context(given: dict[str, Any]) -> ExpressionContext:
         workflows=given.get("workflows", {}),
         source_descriptions=given.get("sourceDescriptions", {}),
         components=given.get("components", {}),
+        self_uri=given.get("self"),
+        message=_message(given.get("message")),
     )
 
 

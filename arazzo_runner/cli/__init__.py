@@ -72,7 +72,7 @@ def _module_exists(name: str) -> bool:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="arazzo")
 def cli() -> None:
-    """Run and validate Arazzo 1.0.x workflows.
+    """Run and validate Arazzo 1.0.x and 1.1.x workflows.
 
     Exit codes: 0 ok, 1 workflow failed, 2 invalid document or inputs,
     3 could not run (network, timeout, credentials), 130 interrupted, 143 terminated.

@@ -14,6 +14,7 @@ from arazzo_runner._lazy import attach
 if TYPE_CHECKING:
     from arazzo_runner.criteria.bounded import compile_xpath
     from arazzo_runner.criteria.jsonpath_match import compile_jsonpath
+    from arazzo_runner.criteria.selection import select, target_pointers
     from arazzo_runner.criteria.table import CompiledCriterion, compile_criterion
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "compile_criterion",
     "compile_jsonpath",
     "compile_xpath",
+    "select",
+    "target_pointers",
 ]
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __getattr__
@@ -31,5 +34,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
             "compile_criterion": "table",
             "compile_jsonpath": "jsonpath_match",
             "compile_xpath": "bounded",
+            "select": "selection",
+            "target_pointers": "selection",
         },
     )

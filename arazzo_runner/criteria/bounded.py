@@ -99,6 +99,40 @@ def _xpath_test(condition: str, version: str | None, value: str | bytes, where: 
     return [False, f"XPath {condition} is {shown} on {where}"]
 
 
+def _jsonpath_select(selector: str, version: str | None, data: Any) -> list[Any]:
+    """1.1 Selector Object: ``["ok", [values]]`` or ``["error", message]``."""
+    from arazzo_runner.criteria import jsonpath_match
+
+    try:
+        path = jsonpath_match.compile_query(selector, version)
+    except ExpressionError as exc:
+        return ["error", exc.message]
+    return ["ok", jsonpath_match.nodes(path, data)]
+
+
+def _jsonpath_pointers(selector: str, version: str | None, data: Any) -> list[Any]:
+    """1.1 ``targetSelectorType: jsonpath``: the JSON Pointers of the nodes it selects."""
+    from arazzo_runner.criteria import jsonpath_match
+
+    try:
+        path = jsonpath_match.compile_query(selector, version)
+    except ExpressionError as exc:
+        return ["error", exc.message]
+    return ["ok", [str(match.pointer()) for match in path.finditer(data)]]
+
+
+def _xpath_select(selector: str, version: str | None, value: Any) -> list[Any]:
+    """1.1 Selector Object on XML text: ``["ok", [string values]]`` or ``["error", message]``."""
+    from arazzo_runner.criteria import xpath_match
+
+    try:
+        token = _xpath_token(selector, version)
+        root = xpath_match.parse_xml(value)
+    except (ExpressionError, ValueError) as exc:
+        return ["error", getattr(exc, "message", str(exc))]
+    return ["ok", xpath_match.select_values(token, root)]
+
+
 def _warm(operation: str, version: str | None) -> None:
     """Import and build what ``operation`` needs, so its bound counts only its own work."""
     if operation == "jsonpath":
@@ -112,6 +146,9 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "jsonpath": _jsonpath_test,
     "xpath": _xpath_test,
     "xpath-compile": _xpath_compile,
+    "jsonpath-select": _jsonpath_select,
+    "jsonpath-pointers": _jsonpath_pointers,
+    "xpath-select": _xpath_select,
     "warm": _warm,
 }
 

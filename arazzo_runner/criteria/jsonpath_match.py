@@ -49,6 +49,7 @@ _ENVIRONMENTS: Mapping[str | None, jsonpath.JSONPathEnvironment] = {
     None: jsonpath.JSONPathEnvironment(strict=True),
     GOESSNER: jsonpath.JSONPathEnvironment(strict=False),
 }
+_ENVIRONMENTS = {**_ENVIRONMENTS, "rfc9535": _ENVIRONMENTS[None]}  # Arazzo 1.1 names the default
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 _ROOT_FILTER = re.compile(r"\s*\$\s*\[\s*\?")
 
@@ -70,6 +71,22 @@ def as_json(value: Any) -> Any:
         except ValueError:
             return NOT_JSON
     return value
+
+
+def compile_query(text: str, version: str | None = None) -> Any:
+    """A plain JSONPath query (no comparison dialect), for Selector Objects."""
+    env = _ENVIRONMENTS.get(version)
+    if env is None:
+        raise ExpressionError(f"unknown JSONPath version {version!r}", expression=text)
+    try:
+        return env.compile(text.strip())
+    except jsonpath.JSONPathError as exc:
+        raise _syntax_error(exc, text) from None
+
+
+def nodes(path: Any, data: Any) -> list[Any]:
+    """The values a compiled query selects in ``data``."""
+    return _nodes(path, data)
 
 
 def _nodes(path: Any, data: Any) -> list[Any]:

@@ -99,6 +99,22 @@ def parse_xpath(text: str, version: str | None = None) -> Any:
         ) from None
 
 
+def select_values(token: Any, root: Element) -> list[Any]:
+    """What a parsed ``token`` selects on ``root``: element and attribute nodes as their string
+    values, atomic values as they are (a Selector Object's result)."""
+    import elementpath
+
+    result = token.evaluate(elementpath.XPathContext(root))
+    items = result if isinstance(result, list) else [result]
+    values: list[Any] = []
+    for item in items:
+        value = getattr(item, "string_value", item)
+        if isinstance(item, Element):
+            value = "".join(item.itertext())
+        values.append(value if isinstance(value, (str, int, float, bool)) else str(value))
+    return values
+
+
 def evaluate_xpath(token: Any, root: Element) -> tuple[bool, Any]:
     """The effective boolean value of a parsed ``token`` on ``root``, and the raw result."""
     import elementpath

@@ -76,8 +76,9 @@ def type_name(value: Any) -> str:
 class Ctx:
     """The document being read and the diagnostics found so far."""
 
-    def __init__(self, located: LocatedDocument) -> None:
+    def __init__(self, located: LocatedDocument, minor: str = "1.0") -> None:
         self.doc = located
+        self.minor = minor  # "1.0" or "1.1": which rule set the document is read by
         self.diagnostics: list[Diagnostic] = []
 
     def report(
@@ -152,8 +153,11 @@ def read_mapping(ctx: Ctx, path: PathKey, value: Any, where: str) -> Any:
     return frozen_map(value)
 
 
-def read_enum(*allowed: str) -> Reader:
+def read_enum(*allowed_10: str, v11: tuple[str, ...] = ()) -> Reader:
+    """One of ``allowed_10``; in an Arazzo 1.1 document also one of ``v11``."""
+
     def read(ctx: Ctx, path: PathKey, value: Any, where: str) -> Any:
+        allowed = allowed_10 + v11 if ctx.minor == "1.1" else allowed_10
         text = read_str(ctx, path, value, where)
         if text is SKIP or text in allowed:
             return text
@@ -255,13 +259,24 @@ class Spec:
     fields: tuple[F, ...]
     extras: str = "allow"
     unknown: Severity = Severity.ERROR  # the 1.0 schema forbids unknown keys almost everywhere
-    later: frozenset[str] = frozenset()  # fields that arrive in Arazzo 1.1
+    later: frozenset[str] = frozenset()  # fields that arrive in Arazzo 1.1 (errors in 1.0)
+    v11: tuple[F, ...] = ()  # the fields 1.1 adds, read only from a 1.1 document
     known: frozenset[str] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "known", frozenset(f.key for f in self.fields))
-        object.__setattr__(self, "defaults", {f.attr: f.default for f in self.fields})
+        defaults = {f.attr: f.default for f in self.fields}
+        object.__setattr__(self, "defaults", defaults)
+        if self.v11:
+            object.__setattr__(self, "later", self.later | {f.key for f in self.v11})
+
+    def rows(self, minor: str) -> tuple[F, ...]:
+        """The fields of this object type in a document of Arazzo ``minor``."""
+        return self.fields + self.v11 if minor == "1.1" else self.fields
+
+    def known_in(self, minor: str) -> frozenset[str]:
+        return self.known | {f.key for f in self.v11} if minor == "1.1" else self.known
 
 
 def _label(spec: Spec, path: PathKey, data: Mapping[str, Any], where: str | None = None) -> str:
@@ -283,8 +298,9 @@ def read_object(ctx: Ctx, path: PathKey, data: Any, spec: Spec) -> dict[str, Any
     label = _label(spec, path, data, where)
     values: dict[str, Any] = {"loc": ctx.doc.locate(path), "pointer": where}
     values.update(spec.defaults)  # what an absent field is; present ones are read below
+    values.update({f.attr: f.default for f in spec.v11})
     usable = True
-    for f in spec.fields:
+    for f in spec.rows(ctx.minor):
         key = f.key
         if key in data:
             value = f.read(ctx, (*path, key), data[key], f"`{key}` of {label}")
@@ -308,16 +324,17 @@ def _extras(
 ) -> dict[str, Any]:
     """The x- extensions of ``data``; warns about other unknown keys."""
     extensions: dict[str, Any] = {}
-    if spec.extras == "ignore" or spec.known.issuperset(data):
+    known_keys = spec.known_in(ctx.minor)
+    if spec.extras == "ignore" or known_keys.issuperset(data):
         return extensions
-    known = [f.key for f in spec.fields]
+    known = [f.key for f in spec.rows(ctx.minor)]
     for key, value in data.items():
-        if key in spec.known:
+        if key in known_keys:
             continue
         if key.startswith("x-"):
             extensions[key] = value
             continue
-        if key in spec.later:
+        if key in spec.later and ctx.minor == "1.0":
             message = f"`{key}` in {label} is an Arazzo 1.1 field; this is an Arazzo 1.0 document"
             hint = "remove it, or declare the document `arazzo: 1.1.0`"
             ctx.report("arazzo-1.1-field", (*path, key), message, hint, at_key=True)

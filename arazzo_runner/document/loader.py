@@ -32,7 +32,6 @@ from arazzo_runner.document.fields import (
     read_any,
     read_count,
     read_enum,
-    read_expr,
     read_mapping,
     read_named,
     read_number,
@@ -59,17 +58,20 @@ from arazzo_runner.document.model import (
     Workflow,
     frozen_map,
 )
+from arazzo_runner.document.official_schema import schema_errors
+from arazzo_runner.document.selectors import (
+    read_expression_type,
+    read_output,
+    read_selector_type,
+    read_value,
+)
 from arazzo_runner.document.sources import Fetcher, to_url
+from arazzo_runner.document.versions import check_version, rules_for
 from arazzo_runner.document.yaml_reader import LocatedDocument, PathKey
 from arazzo_runner.errors import ArazzoError, SourceError, YamlError
 
+_IN_11 = ("querystring", "channel")
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9_\-]+\Z")
-_VERSION = re.compile(r"1\.0\.\d+(-.+)?\Z")
-_OTHER_VERSION = re.compile(r"(\d+)\.(\d+)(\.\d+)?(-.+)?\Z")
-_CRITERION_VERSIONS = {
-    "jsonpath": ("draft-goessner-dispatch-jsonpath-00",),
-    "xpath": ("xpath-30", "xpath-20", "xpath-10"),
-}
 
 
 # --- builders: (ctx, path, data) -> model object, or None when unusable -----------------------
@@ -103,29 +105,9 @@ def _criterion_type(ctx: Ctx, path: PathKey, value: Any, where: str) -> Any:
     if not isinstance(value, dict):
         kind = read_enum("simple", "regex", "jsonpath", "xpath")(ctx, path, value, where)
         return SKIP if kind is SKIP else (kind, None)
-    values = read_object(ctx, path, value, _EXPRESSION_TYPE)
-    if values is None:
-        return SKIP
-    kind, version = values["type"], values["version"]
-    allowed = _CRITERION_VERSIONS[kind]
-    if version not in allowed:
-        message = (
-            f"`version` of the {kind} expression type is `{version}`; use {' | '.join(allowed)}"
-        )
-        ctx.report("invalid-enum", (*path, "version"), message)
-        return SKIP
-    return (kind, version)
+    return read_expression_type(ctx, path, value, ("jsonpath", "xpath"))
 
 
-_EXPRESSION_TYPE = Spec(
-    "criterion expression type",
-    None,
-    (
-        F("type", "type", read_enum("jsonpath", "xpath"), True, SKIP, "jsonpath"),
-        F("version", "version", read_str, True, SKIP, "draft-goessner-dispatch-jsonpath-00"),
-    ),
-    unknown=Severity.WARNING,  # the only 1.0 object whose schema allows other keys
-)
 _CRITERION = Spec(
     "criterion",
     None,
@@ -162,7 +144,22 @@ def _action_spec(kind: str) -> Spec:
             F("retryAfter", "retry_after", read_number),
             F("retryLimit", "retry_limit", read_count),
         ]
-    return Spec(f"{kind} action", "name", tuple(fields), later=frozenset({"parameters"}))
+    v11 = (F("parameters", "parameters", read_objects(_PARAMETERS), default=()),)
+    return Spec(f"{kind} action", "name", tuple(fields), v11=v11)
+
+
+def _check_action_parameters(ctx: Ctx, path: PathKey, values: dict[str, Any]) -> None:
+    """1.1: an action's ``parameters`` are inputs for its ``workflowId`` target, without ``in``."""
+    if not values["parameters"]:
+        return
+    if values["workflow_id"] is None:
+        message = f"`parameters` of action `{values['name']}` are inputs for a workflow"
+        hint = "add the `workflowId` they are for, or remove them"
+        ctx.report("action-parameters-without-workflow", (*path, "parameters"), message, hint)
+    for param in values["parameters"]:
+        if isinstance(param, Parameter) and param.in_ is not None:
+            message = f"parameter `{param.name}` of an action is a workflow input: remove `in`"
+            ctx.report("invalid-value", (*path_of(param.pointer), "in"), message, at_key=True)
 
 
 def _build_action(kind: str) -> Builder:
@@ -183,6 +180,7 @@ def _build_action(kind: str) -> Builder:
                         at_key=True,
                         severity=Severity.WARNING,
                     )
+        _check_action_parameters(ctx, path, values)
         return Action(**values, kind=kind)  # type: ignore[arg-type]
 
     return build
@@ -193,8 +191,8 @@ _PARAMETER = Spec(
     "name",
     (
         F("name", "name", read_str, True, SKIP, "<name>"),
-        F("in", "in_", read_enum("path", "query", "header", "cookie")),
-        F("value", "value", read_any, True, MISSING, "<value or $expression>"),
+        F("in", "in_", read_enum("path", "query", "header", "cookie", v11=_IN_11)),
+        F("value", "value", read_value, True, MISSING, "<value or $expression>"),
     ),
 )
 
@@ -206,30 +204,40 @@ def _build_parameter(ctx: Ctx, path: PathKey, data: Any) -> Parameter | None:
     return Parameter(**values)
 
 
+_PARAMETERS = _or_reusable(_build_parameter)
 _REPLACEMENT = Spec(
     "payload replacement",
     "target",
     (
         F("target", "target", read_str, True, SKIP, "/json/pointer"),
-        F("value", "value", read_any, True, SKIP, "<value or $expression>"),
+        F("value", "value", read_value, True, SKIP, "<value or $expression>"),
     ),
-    later=frozenset({"targetSelectorType"}),
+    v11=(F("targetSelectorType", "target_type", read_selector_type, default=(None, None)),),
 )
-_REPLACEMENTS = read_objects(builder(_REPLACEMENT, PayloadReplacement))
+
+
+def _build_replacement(ctx: Ctx, path: PathKey, data: Any) -> PayloadReplacement | None:
+    values = read_object(ctx, path, data, _REPLACEMENT)
+    if values is None:
+        return None
+    values["target_type"], values["target_version"] = values["target_type"]
+    return PayloadReplacement(**values)
+
+
+_REPLACEMENTS = read_objects(_build_replacement)
 _REQUEST_BODY = Spec(
     "request body",
     None,
     (
         F("contentType", "content_type", read_str),
-        F("payload", "payload", read_any, default=MISSING),
+        F("payload", "payload", read_value, default=MISSING),
         F("replacements", "replacements", _REPLACEMENTS, default=()),
     ),
 )
-_OUTPUT_MAP = read_named(read_expr, "invalid-output-name", "output")
+_OUTPUT_MAP = read_named(read_output, "invalid-output-name", "output")
 _OUTPUTS = F("outputs", "outputs", _OUTPUT_MAP, default=frozen_map(None))
 _SUCCESS = _or_reusable(_build_action("success"))
 _FAILURE = _or_reusable(_build_action("failure"))
-_PARAMETERS = _or_reusable(_build_parameter)
 _STEP = Spec(
     "step",
     "stepId",
@@ -252,7 +260,13 @@ _STEP = Spec(
         _OUTPUTS,
     ),
     extras="keep",
-    later=frozenset({"channelPath", "action", "correlationId", "timeout", "dependsOn"}),
+    v11=(
+        F("dependsOn", "depends_on", read_str_list, default=()),
+        F("channelPath", "channel_path", read_str),
+        F("action", "action", read_enum("send", "receive")),
+        F("correlationId", "correlation_id", read_any),
+        F("timeout", "timeout", read_count),
+    ),
 )
 
 
@@ -329,7 +343,7 @@ _SOURCE = Spec(
     (
         F("name", "name", read_str, True, SKIP, "<name>"),
         F("url", "url", read_str, True, SKIP, "./openapi.yaml"),
-        F("type", "type", read_enum("openapi", "arazzo")),
+        F("type", "type", read_enum("openapi", "arazzo", v11=("asyncapi",))),
     ),
 )
 
@@ -370,31 +384,16 @@ _ROOT = Spec(
         F("components", "components", read_object_field(builder(_COMPONENTS, Components))),
     ),
     extras="keep",
-    later=frozenset({"$self"}),
+    v11=(F("$self", "self_uri", read_str),),
 )
-
-
-def _check_version(ctx: Ctx, version: str) -> bool:
-    """Report a version other than 1.0.x; False when the rest is in a format we do not know."""
-    if _VERSION.match(version):
-        return True
-    other = _OTHER_VERSION.match(version)
-    if other and other.group(1, 2) == ("1", "1"):
-        message = f"Arazzo 1.1 is not supported yet (`arazzo: {version}`)"
-        ctx.report("unsupported-version", ("arazzo",), message, "this runner reads Arazzo 1.0.x")
-        return False
-    message = f"`arazzo: {version}` is not an Arazzo 1.0.x version"
-    hint = "write the full version as a string, e.g. `arazzo: 1.0.1`"
-    ctx.report("invalid-version", ("arazzo",), message, hint)
-    return not (other and other.group(3))
 
 
 def build_document(
     located: LocatedDocument, url: str
 ) -> tuple[ArazzoDocument | None, list[Diagnostic]]:
     """The typed document and its structural diagnostics (None only if the root is unusable)."""
-    ctx = Ctx(located)
     data = located.data
+    ctx = Ctx(located, rules_for(data.get("arazzo") if isinstance(data, dict) else None))
     if not isinstance(data, dict):
         message = f"an Arazzo document must be an object, not {type_name(data)}"
         ctx.report("wrong-type", (), message, "start with `arazzo: 1.0.1`")
@@ -410,8 +409,10 @@ def build_document(
     if values["info"] is None:
         values["info"] = Info(ctx.doc.locate(()), "/info", title="", version="")
     written = ctx.text(("arazzo",), data.get("arazzo"))
-    if written is not None and not _check_version(ctx, written):
+    if written is not None and not check_version(ctx, written):
         ctx.diagnostics = [d for d in ctx.diagnostics if d.code.endswith("-version")]
+    elif ctx.minor == "1.1":
+        schema_errors(ctx, data)
     return ArazzoDocument(**values, url=url, raw=data), ctx.diagnostics
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "PayloadReplacement",
     "RequestBody",
     "Reusable",
+    "Selector",
     "SourceDescription",
     "Step",
     "Workflow",
@@ -68,7 +69,7 @@ class Info(Node):
 class SourceDescription(Node):
     name: str
     url: str
-    type: Literal["openapi", "arazzo"] | None = None
+    type: Literal["openapi", "arazzo", "asyncapi"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class Reusable(Node):
 @dataclass(frozen=True, slots=True)
 class Parameter(Node):
     name: str
-    in_: Literal["path", "query", "header", "cookie"] | None
+    in_: Literal["path", "query", "querystring", "header", "cookie", "channel"] | None
     value: Any
 
 
@@ -109,12 +110,26 @@ class Action(Node):
     retry_after: float | None = None
     retry_limit: int | None = None
     criteria: tuple[Criterion, ...] = ()
+    parameters: tuple[Parameter | Reusable, ...] = ()  # 1.1: inputs for a workflowId target
+
+
+@dataclass(frozen=True, slots=True)
+class Selector(Node):
+    """Arazzo 1.1 Selector Object: ``selector`` (of ``type``/``version``) applied to the value
+    of the runtime expression ``context``; allowed as an output, parameter or payload value."""
+
+    context: str
+    selector: str
+    type: Literal["jsonpath", "xpath", "jsonpointer"]
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PayloadReplacement(Node):
     target: str
     value: Any
+    target_type: str | None = None  # 1.1 targetSelectorType: jsonpointer | jsonpath | xpath
+    target_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +153,17 @@ class Step(Node):
     on_failure: tuple[Action | Reusable, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     extensions: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    depends_on: tuple[str, ...] = ()  # 1.1: steps that must have run first
+    channel_path: str | None = None  # 1.1 AsyncAPI steps (loaded and validated; not run)
+    action: Literal["send", "receive"] | None = None
+    correlation_id: Any = None
+    timeout: int | None = None
 
     @property
-    def target_kind(self) -> Literal["operation", "workflow", "none"]:
+    def target_kind(self) -> Literal["operation", "workflow", "async", "none"]:
+        """``async`` (1.1): an AsyncAPI step, one with an ``action`` or a ``channelPath``."""
+        if self.action is not None or self.channel_path is not None:
+            return "async"
         if self.workflow_id is not None:
             return "workflow"
         if self.operation_id is not None or self.operation_path is not None:
@@ -190,6 +213,7 @@ class ArazzoDocument(Node):
     url: str
     components: Components | None = None
     extensions: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    self_uri: str | None = None  # 1.1 `$self`: the document's identity and base URI
     raw: Any = field(default=None, repr=False, compare=False)
 
     def workflow(self, workflow_id: str) -> Workflow | None:

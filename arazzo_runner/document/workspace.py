@@ -52,10 +52,11 @@ class ResolvedSource:
 
     name: str
     url: str
-    kind: Literal["openapi", "arazzo"]
+    kind: Literal["openapi", "arazzo", "asyncapi"]
     openapi: OpenAPIIndex | None = None
     arazzo: ArazzoDocument | None = None
     error: str | None = None
+    asyncapi: Mapping[str, Any] | None = None  # 1.1: the AsyncAPI document as loaded (raw)
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,7 @@ class _Loader:
         self.resolved: dict[str, dict[str, ResolvedSource]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
+        self.by_identity: dict[str, ArazzoDocument] = {}  # 1.1: resolved $self -> document
 
     def load(self, path_or_url: str) -> Workspace:
         from arazzo_runner.document.loader import load_arazzo
@@ -301,6 +303,8 @@ class _Loader:
     def register(self, doc: ArazzoDocument, located: LocatedDocument) -> None:
         self.documents[doc.url] = doc
         self.located[doc.url] = located
+        if doc.self_uri is not None:
+            self.by_identity[document_identity(doc)] = doc
         sources: dict[str, ResolvedSource] = {}
         self.resolved[doc.url] = sources
         for source in doc.source_descriptions:
@@ -310,16 +314,25 @@ class _Loader:
     def source(self, doc: ArazzoDocument, source: SourceDescription) -> ResolvedSource:
         from arazzo_runner.document.sources import resolve_url
 
-        url = resolve_url(doc.url, source.url)
+        url, identity = resolve_url(doc.url, source.url), None
+        if doc.self_uri is not None:  # 1.1: relative references resolve against $self
+            identity = resolve_url(document_identity(doc), source.url)
+            known = self.by_identity.get(identity)
+            if known is not None:  # identity-based referencing: no fetch
+                return ResolvedSource(source.name, identity, "arazzo", arazzo=known)
+            url = local_for(doc, identity)
         kind = source.type or "openapi"
         try:
-            located = self.fetcher.fetch_ref(doc.url, source.url)
+            located = self.fetcher.fetch_ref(doc.url, url)
         except ArazzoError as exc:
             self.unreachable(doc, source, exc)
             return ResolvedSource(source.name, url, kind, error=exc.message)
         kind = source.type or _sniff(located.data)
         if kind == "arazzo":
             return ResolvedSource(source.name, url, kind, arazzo=self.nested(located, url))
+        if kind == "asyncapi":  # structure only: channels are checked, nothing is run (issue 20)
+            data = located.data if isinstance(located.data, Mapping) else {}
+            return ResolvedSource(source.name, url, kind, asyncapi=data)
         from arazzo_runner.document.openapi import load_openapi
 
         index, diagnostics = load_openapi(located, url, self.fetcher.fetch)
@@ -346,8 +359,35 @@ class _Loader:
         )
 
 
-def _sniff(data: Any) -> Literal["openapi", "arazzo"]:
+def document_identity(doc: ArazzoDocument) -> str:
+    """1.1: the document's identity and base URI, ``$self`` resolved against where it was
+    read; the retrieval URL when it has no ``$self``."""
+    from arazzo_runner.document.sources import resolve_url
+
+    return doc.url if doc.self_uri is None else resolve_url(doc.url, doc.self_uri)
+
+
+def local_for(doc: ArazzoDocument, identity: str) -> str:
+    """Where a URL in ``$self``'s space lies in the description set as read: a target on the
+    same scheme and host as ``$self`` is read at the same relative place from the document
+    (the set is read where it lies; ``$self`` names it). Any other URL is itself."""
+    import posixpath
+    from urllib.parse import urlsplit
+
+    from arazzo_runner.document.sources import resolve_url
+
+    base = document_identity(doc)
+    there, here = urlsplit(identity), urlsplit(base)
+    if base == doc.url or (there.scheme, there.netloc) != (here.scheme, here.netloc):
+        return identity
+    relative = posixpath.relpath(there.path or "/", posixpath.dirname(here.path) or "/")
+    return resolve_url(doc.url, relative + (f"?{there.query}" if there.query else ""))
+
+
+def _sniff(data: Any) -> Literal["openapi", "arazzo", "asyncapi"]:
     """[impl] notes D9: with no ``type``, the loaded document's root key decides."""
     if isinstance(data, Mapping) and "arazzo" in data and "openapi" not in data:
         return "arazzo"
+    if isinstance(data, Mapping) and "asyncapi" in data and "openapi" not in data:
+        return "asyncapi"
     return "openapi"

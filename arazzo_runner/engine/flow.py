@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
+from arazzo_runner.engine.order import unmet_dependency
 from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
 from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
-from arazzo_runner.engine.values import build_call, workflow_inputs
+from arazzo_runner.engine.values import action_inputs, build_call, workflow_inputs
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
 from arazzo_runner.results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
@@ -186,7 +187,7 @@ class Engine:
         index, last_status = 0, None
         while index < len(steps):
             step = steps[index]
-            result, action = self._step_with_actions(scope, step, run, depth)
+            result, action, inputs = self._step_with_actions(scope, step, run, depth)
             last_status = result.status_code if result.status_code is not None else last_status
             if action is None:
                 if result.status != "passed":
@@ -199,16 +200,26 @@ class Engine:
                 error = None if passed else f"ended by {action.name}: {_first_reason(result)}"
                 return _Outcome(passed, {}, action.name, error, last_status)
             if action.workflow_id is not None:
-                return self._goto_workflow(scope, action, run, depth)
+                return self._goto_workflow(scope, action, run, depth, inputs)
             index = _step_index(steps, action.step_id)
         return _Outcome(True, {}, last_status=last_status)
 
-    def _goto_workflow(self, scope: Scope, action: Action, run: _Run, depth: int) -> _Outcome:
+    def _goto_workflow(
+        self,
+        scope: Scope,
+        action: Action,
+        run: _Run,
+        depth: int,
+        inputs: dict[str, Any] | None = None,
+    ) -> _Outcome:
+        """To the action's workflow, with the action's ``parameters`` (1.1) as its inputs when
+        it has any, else the current inputs the target's schema names."""
         found = self.workspace.find_workflow(scope.document, action.workflow_id)
         if found is None:
             return _Outcome(False, {}, error=f"goto: no workflow {action.workflow_id!r}")
         doc, target = found
-        outcome = self._workflow(doc, target, _inputs_for(target, scope.inputs), run, depth + 1)
+        given = _inputs_for(target, scope.inputs) if inputs is None else inputs
+        outcome = self._workflow(doc, target, given, run, depth + 1)
         outcome.ended_by = outcome.ended_by or f"goto {target.workflow_id}"
         outcome.transferred = True
         return outcome
@@ -217,7 +228,8 @@ class Engine:
 
     def _step_with_actions(
         self, scope: Scope, step: Step, run: _Run, depth: int
-    ) -> tuple[StepResult, Action | None]:
+    ) -> tuple[StepResult, Action | None, dict[str, Any] | None]:
+        """The step's last result, the action chosen, and that action's workflow inputs."""
         used: dict[str, int] = {}
         attempts, waited = 0, 0.0
         while True:
@@ -232,7 +244,7 @@ class Engine:
                         _apply_findings(result, exchange.findings[seen:])
                     if problem is None and result.status == "passed":
                         action = self._choose(scope, step, ctx, success=True, used=used)
-                        return result, action
+                        return self._with_inputs(scope, result, action, ctx)
                     result.status = "failed"
                     if problem is not None:
                         result.failures.append(Failure(problem, source="stream"))
@@ -244,8 +256,9 @@ class Engine:
                         result.stream = exchange.figures()
                 self._finished(result)
             if action is None or action.type != "retry":
-                return result, action
-            waited = self._before_retry(scope, action, exchange, run, depth)
+                return self._with_inputs(scope, result, action, ctx)
+            inputs = self._with_inputs(scope, result, action, ctx)[2]
+            waited = self._before_retry(scope, action, exchange, run, depth, inputs)
 
     def _attempt(
         self, scope: Scope, step: Step, run: _Run, depth: int
@@ -257,7 +270,16 @@ class Engine:
         run.steps.append(result)
         if self.listener is not None:
             self.listener.step_started(result.workflow_id, result.step_id)
-        if step.workflow_id is not None:
+        unmet = unmet_dependency(step, scope.workflow.workflow_id, run.steps)
+        if unmet is not None:
+            ctx, exchange = scope.context(), None
+            result.status = "error"
+            result.failures.append(Failure(unmet))
+        elif step.target_kind == "async":
+            ctx, exchange = scope.context(), None
+            result.status = "error"
+            result.failures.append(Failure("AsyncAPI steps are validated but not run yet"))
+        elif step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:
             ctx, exchange = self._call_operation(scope, step, result)
@@ -370,8 +392,28 @@ class Engine:
             return action
         return None
 
+    def _with_inputs(
+        self, scope: Scope, result: StepResult, action: Action | None, ctx: ExpressionContext
+    ) -> tuple[StepResult, Action | None, dict[str, Any] | None]:
+        """1.1 action ``parameters``: evaluated in the step's context; one that cannot be
+        makes the step an error (and no action is taken)."""
+        if action is None or not action.parameters:
+            return result, action, None
+        try:
+            return result, action, action_inputs(scope, self.compiler, action, ctx, result.notes)
+        except InputError as exc:
+            result.status = "error"
+            result.failures.append(Failure(f"action {action.name}: {exc}"))
+            return result, None, None
+
     def _before_retry(
-        self, scope: Scope, action: Action, exchange: Exchange | None, run: _Run, depth: int
+        self,
+        scope: Scope,
+        action: Action,
+        exchange: Exchange | None,
+        run: _Run,
+        depth: int,
+        inputs: dict[str, Any] | None = None,
     ) -> float:
         """Wait as the retry says, run the step or workflow it names first; the seconds waited."""
         header = exchange.retry_after if exchange is not None else None
@@ -382,7 +424,7 @@ class Engine:
         if delay:
             self.sleep(delay)
         if action.workflow_id is not None:
-            self._goto_workflow(scope, action, run, depth)
+            self._goto_workflow(scope, action, run, depth, inputs)
         elif action.step_id is not None:
             target = scope.workflow.step(action.step_id)
             if target is not None:

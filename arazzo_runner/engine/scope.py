@@ -25,9 +25,11 @@ from arazzo_runner.document import (
     Reusable,
     Step,
     Workflow,
+    document_identity,
     input_names,
 )
 from arazzo_runner.engine.port import Exchange
+from arazzo_runner.engine.selectors import special
 from arazzo_runner.errors import InputError
 from arazzo_runner.expressions import (
     CompiledValue,
@@ -55,7 +57,7 @@ class Compiler:
         key = (id(owner), name)
         compiled = self._values.get(key)
         if compiled is None:
-            compiled = compile_value(raw)
+            compiled = compile_value(raw, special=special)
             self._values[key] = compiled
             self._keep.append(owner)
         return compiled
@@ -108,6 +110,7 @@ class Scope:
             workflows=workflows,
             source_descriptions=_source_map(workspace, document),
             components=_components_map(document),
+            self_uri=document_identity(document),
         )
 
         self._declared = input_names(document, workflow)

@@ -20,14 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from arazzo_runner._missing import MISSING
-from arazzo_runner.document import Step
+from arazzo_runner.criteria import target_pointers
+from arazzo_runner.document import Action, PayloadReplacement, Step
 from arazzo_runner.engine.port import OperationCall, Unset
 from arazzo_runner.engine.scope import Compiler, Scope, merge_parameters
-from arazzo_runner.errors import InputError
+from arazzo_runner.errors import ExpressionError, InputError
 from arazzo_runner.expressions import ExpressionContext, Gap
 
 __all__ = [
     "InputCheck",
+    "action_inputs",
     "build_call",
     "gap_problem",
     "parameter_value",
@@ -133,7 +135,7 @@ def build_call(
     payload, gaps = scope.resolve_value(compiler, body, "payload", body.payload, ctx)
     if gaps:
         payload = value_with_gaps("payload", payload, gaps, scope.unset_input, notes)
-    replacements = []
+    replacements: list[tuple[str, Any]] = []
     for r in body.replacements:
         value, gaps = scope.resolve_value(compiler, r, "value", r.value, ctx)
         if gaps:  # an object value keeps its other members; anything else has raised
@@ -141,7 +143,7 @@ def build_call(
                 f"replacement {r.target}", value, gaps, scope.unset_input, notes
             )
         if value is not MISSING:
-            replacements.append((r.target, value))
+            replacements.extend((t, value) for t in _targets(r, payload))
     return OperationCall(
         scope.document,
         workflow_id,
@@ -152,6 +154,41 @@ def build_call(
         tuple(replacements),
         security,
     )
+
+
+def action_inputs(
+    scope: Scope, compiler: Compiler, action: Action, ctx: ExpressionContext, notes: list[str]
+) -> dict[str, Any]:
+    """1.1: a success/failure action's ``parameters``, evaluated after the step's response, as
+    the inputs of the workflow it goes to (a Reusable entry resolves in components)."""
+    inputs: dict[str, Any] = {}
+    for item in action.parameters:
+        p = scope.resolve(item, "parameters")
+        value, gaps = scope.resolve_value(compiler, p, "value", p.value, ctx)
+        if gaps:
+            value = parameter_value(p.name, value, gaps, scope.unset_input)
+        if isinstance(value, Unset):
+            notes.append(f"omitted: input {p.name} ({value.reason})")
+        else:
+            inputs[p.name] = value
+    return inputs
+
+
+def _targets(replacement: PayloadReplacement, payload: Any) -> list[str]:
+    """The JSON Pointers a replacement writes: its ``target``, or for a 1.1 JSONPath target
+    (``targetSelectorType: jsonpath``) the pointers of every node it selects in the payload
+    (none is an error: the value would vanish)."""
+    if replacement.target_type != "jsonpath":
+        return [replacement.target]
+    try:
+        found = target_pointers(replacement.target, replacement.target_version, payload)
+    except ExpressionError as exc:
+        raise InputError(exc.message) from None
+    if not found:
+        raise InputError(
+            f"replacement target {replacement.target!r} selects nothing in the payload"
+        )
+    return found
 
 
 def workflow_inputs(

@@ -67,6 +67,14 @@ def _message_getter(parts: Parts) -> Getter:
     )
 
 
+def _async_message_getter(parts: Parts) -> Getter:
+    """``$message``: the AsyncAPI message of the step (issue 20 fills ``context.message``)."""
+    if parts.section == "header":
+        name = parts.name or ""
+        return lambda c: MISSING if c.message is None else c.message.header(name)
+    return lambda c: MISSING if c.message is None else c.message.body
+
+
 def _named_getter(parts: Parts) -> Getter:
     attribute, name = parts.root, parts.name or ""
     return lambda c: _lookup(getattr(c, attribute), name)
@@ -113,6 +121,8 @@ _GETTERS: dict[str, Callable[[Parts], Getter]] = {
     "workflows": _workflows_getter,
     "sourceDescriptions": _keyed_getter("source_descriptions", "target"),
     "components": _keyed_getter("components", "section"),
+    "message": _async_message_getter,
+    "self": _scalar("self_uri"),
 }
 
 

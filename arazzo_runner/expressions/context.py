@@ -83,6 +83,8 @@ class ExpressionContext:
     workflows: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=_empty)
     source_descriptions: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
     components: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
+    self_uri: str | None = None  # 1.1 ``$self``: the document's identity (its URL without one)
+    message: Message | None = None  # 1.1 ``$message``: an AsyncAPI message (body = payload)
 
     def with_(self, **changes: Any) -> ExpressionContext:
         """A copy with ``changes`` applied (as ``dataclasses.replace``, which raises for an

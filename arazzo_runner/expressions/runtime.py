@@ -11,6 +11,8 @@ so the parser follows the structure the prose gives instead::
                 | "$sourceDescriptions." id "." name          ; name may contain dots
                 | "$components." kind "." name                ; kind: inputs parameters
                                                               ;   successActions failureActions
+                | "$message." ("header." token | "payload" [pointer])   ; Arazzo 1.1
+                | "$self"                                     ; Arazzo 1.1: the document's URI
     source     := "header." token | "query." name | "path." name
                 | "body" [pointer | dot-path]
     pointer    := "#" <RFC 6901 pointer, up to the end of the enclosing text>
@@ -50,6 +52,8 @@ ROOTS = (
     "workflows",
     "sourceDescriptions",
     "components",
+    "message",
+    "self",
 )
 COMPONENT_KINDS = ("inputs", "parameters", "successActions", "failureActions")
 MESSAGE_SECTIONS = ("header", "query", "path", "body")
@@ -187,6 +191,22 @@ def _message(cursor: _Cursor) -> Fields:
     return {"section": section, "name": cursor.name()}
 
 
+def _async_message(cursor: _Cursor) -> Fields:
+    """1.1 ``$message.header.<token>`` / ``$message.payload[#pointer]`` (AsyncAPI steps)."""
+    cursor.expect(".")
+    section = cursor.keyword(("header", "payload"))
+    if section == "payload":
+        pointer = cursor.pointer()
+        if pointer is None and cursor.peek() in (".", "["):
+            return {"section": section, "pointer": _dot_path(cursor), "dialect": "dot-path"}
+        return {"section": section, "pointer": pointer}
+    cursor.expect(".")
+    token = cursor.run(allowed=_TOKEN_CHARS)
+    if not token:
+        raise cursor.error("expected a header name")
+    return {"section": section, "name": token}
+
+
 def _dot_path(cursor: _Cursor) -> str:
     tokens: list[str] = []
     while cursor.peek() in (".", "["):
@@ -262,6 +282,8 @@ _ROOT_PARSERS: dict[str, Callable[[_Cursor], Fields]] = {
     "workflows": _workflows,
     "sourceDescriptions": _sources,
     "components": _components,
+    "message": _async_message,
+    "self": _bare,
 }
 
 

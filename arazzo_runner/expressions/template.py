@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -267,20 +267,28 @@ def _compile_string(text: str) -> CompiledValue:
 MAX_DEPTH = 256
 
 
-def compile_value(value: Any, _depth: int = 0) -> CompiledValue:
+Special = Callable[[Any], "CompiledValue | None"]
+"""``special(value)``: a compiled value for a non-JSON leaf (the engine's 1.1 Selector Objects),
+or None to keep it as a literal."""
+
+
+def compile_value(value: Any, _depth: int = 0, special: Special | None = None) -> CompiledValue:
     """Compile any JSON value from a document (see the module docstring for the rules)."""
     if isinstance(value, str):
         return _compile_string(value)
     if _depth > MAX_DEPTH:
         raise ExpressionError(f"value nested deeper than {MAX_DEPTH} levels", position=0)
     if isinstance(value, Mapping):
-        items = tuple((key, compile_value(item, _depth + 1)) for key, item in value.items())
+        items = tuple(
+            (key, compile_value(item, _depth + 1, special)) for key, item in value.items()
+        )
         if all(item.is_literal for _, item in items):
             return LiteralValue(value)
         return ObjectValue(items)
     if isinstance(value, list):
-        elements = tuple(compile_value(item, _depth + 1) for item in value)
+        elements = tuple(compile_value(item, _depth + 1, special) for item in value)
         if all(item.is_literal for item in elements):
             return LiteralValue(value)
         return ArrayValue(elements)
-    return LiteralValue(value)
+    compiled = special(value) if special is not None else None
+    return LiteralValue(value) if compiled is None else compiled

@@ -67,11 +67,28 @@ def _target(ctx: RuleContext, target: str, xml: bool, pointer: str) -> Iterator[
         yield ctx.error("bad-replacement-target", message, pointer, _pointer_hint(target))
 
 
+def _jsonpath_target(ctx: RuleContext, target: str, pointer: str) -> Iterator[Diagnostic]:
+    from arazzo_runner.criteria import compile_jsonpath
+
+    try:
+        compile_jsonpath(target)
+    except ExpressionError as exc:
+        message = f"replacement target {target!r} is not a JSONPath: {exc.message}"
+        yield ctx.error("bad-replacement-target", message, pointer, "e.g. $.items[0].id")
+
+
 def _body(ctx: RuleContext, step: Step, body: RequestBody) -> Iterator[Diagnostic]:
     content_type = body.content_type or _declared_type(ctx, step)
     xml = _is_xml(content_type, body.payload)
     for replacement in body.replacements:
-        yield from _target(ctx, replacement.target, xml, replacement.pointer + "/target")
+        where = replacement.pointer + "/target"
+        if replacement.target_type == "jsonpath":  # 1.1 targetSelectorType
+            yield from _jsonpath_target(ctx, replacement.target, where)
+        else:
+            kind = replacement.target_type
+            yield from _target(
+                ctx, replacement.target, xml if kind is None else kind == "xpath", where
+            )
 
 
 def replacement_targets(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -25,6 +25,7 @@ from arazzo_runner.document import (
     Step,
     Workflow,
     input_names,
+    minor_of,
 )
 from arazzo_runner.errors import ExpressionError
 from arazzo_runner.expressions import (
@@ -241,6 +242,14 @@ def _steps(
     elif site.step is not None and (
         index > site.step or (index == site.step and not site.after_response)
     ):
+        if index > site.step and minor_of(ctx.doc.arazzo) == "1.1":
+            message = (
+                f"{expression.source!r} reads step {target!r}, which comes later in the steps"
+                f" than {workflow.steps[site.step].step_id!r}: a forward reference"
+            )
+            hint = "Arazzo 1.1: a $steps reference is a dependency; move the step earlier"
+            yield ctx.error("forward-reference", message, pointer, hint)
+            return
         if not may_run_before(ctx.doc, workflow, index, site.step):
             message = (
                 f"{expression.source!r} reads step {target!r}, which can never have run"

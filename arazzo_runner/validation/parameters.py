@@ -77,8 +77,8 @@ def _undeclared(
     keys: set[tuple[str, str]] | None = None
     for parameter, item in sent:
         location = parameter.in_
-        if location is None or _declared(operation, parameter.name, location):
-            continue
+        if location in (None, "querystring") or _declared(operation, parameter.name, location):
+            continue  # 1.1 querystring: the whole query string, its name is never sent
         keys = _key_names(ctx, step) if keys is None else keys
         if _allowed(parameter.name, location, keys):
             continue

@@ -17,24 +17,24 @@ Every diagnostic code, its severity and the fix are listed in ``docs/validation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from arazzo_runner.diagnostics import Diagnostic, sort_diagnostics
-from arazzo_runner.document import Workspace, open_workspace
+from arazzo_runner.document import Workspace, minor_of, open_workspace
+from arazzo_runner.validation.asyncapi import ASYNCAPI_RULES
 from arazzo_runner.validation.bodies import BODY_RULES
 from arazzo_runner.validation.context import Rule, RuleContext
+from arazzo_runner.validation.dependencies import DEPENDENCY_RULES
 from arazzo_runner.validation.expressions import EXPRESSION_RULES
 from arazzo_runner.validation.extensions import EXTENSION_RULES
 from arazzo_runner.validation.parameters import PARAMETER_RULES
 from arazzo_runner.validation.redocly import REDOCLY_RULES
+from arazzo_runner.validation.selectors import SELECTOR_RULES
 from arazzo_runner.validation.servers import SERVER_RULES
 from arazzo_runner.validation.structure import STRUCTURE_RULES
 from arazzo_runner.validation.targets import TARGET_RULES
 
 __all__ = ["RULES", "Rule", "RuleContext", "validate_path", "validate_workspace"]
-
-_SUPPORTED = re.compile(r"1\.0\.\d+(-.+)?\Z")
 
 RULES: Mapping[str, Rule] = {
     **STRUCTURE_RULES,
@@ -45,6 +45,9 @@ RULES: Mapping[str, Rule] = {
     **EXTENSION_RULES,
     **REDOCLY_RULES,
     **SERVER_RULES,
+    **ASYNCAPI_RULES,
+    **DEPENDENCY_RULES,
+    **SELECTOR_RULES,
 }
 
 
@@ -58,8 +61,8 @@ def validate_workspace(
     table = RULES if rules is None else rules
     found: list[Diagnostic] = list(ws.diagnostics)
     for doc in ws.documents.values():
-        if not _SUPPORTED.match(doc.arazzo):
-            continue  # the loader reported the version; 1.1 constructs would only add noise
+        if minor_of(doc.arazzo) is None:
+            continue  # the loader reported the version; judging the rest would only add noise
         ctx = RuleContext(ws, doc)
         for rule in table.values():
             found.extend(rule(ctx))

@@ -105,6 +105,8 @@ def duplicate_action(ctx: RuleContext) -> Iterator[Diagnostic]:
 def step_target(ctx: RuleContext) -> Iterator[Diagnostic]:
     """notes D19: exactly one of operationId, operationPath, workflowId."""
     for _, _, step in ctx.steps():
+        if step.target_kind == "async":
+            continue  # 1.1 AsyncAPI steps: validation/asyncapi.py
         present = [name for name, attr in _TARGET_FIELDS if getattr(step, attr) is not None]
         if not present:
             message = f"step {step.step_id!r} names no operationId, operationPath or workflowId"

@@ -22,11 +22,12 @@ from arazzo_runner.errors import InputError, RunError
 from arazzo_runner.streaming import STREAM_EXTENSION, StreamSpec, stream_spec
 from arazzo_runner.wire.auth import Authenticator, Outgoing
 from arazzo_runner.wire.bodies import apply_replacements, choose_content_type, encode_body
+from arazzo_runner.wire.querystring import serialize_query_string
 from arazzo_runner.wire.serialize import serialize_parameter
 from arazzo_runner.wire.urls import compile_path, join_url, server_url
 from arazzo_runner.wire.xsecurity import apply_x_security
 
-_LOCATIONS = ("path", "query", "header", "cookie")
+_LOCATIONS = ("path", "query", "querystring", "header", "cookie")
 
 
 @dataclass
@@ -43,10 +44,14 @@ class BuiltRequest:
     path_text: dict[str, str] = field(default_factory=dict)  # encoded segments by name
     body: Any = MISSING
     notes: list[str] = field(default_factory=list)  # what was left out, and why
+    query_string: str | None = None  # Arazzo 1.1 ``in: querystring``: the whole query string
 
     @property
     def url(self) -> str:
-        return join_url(self.base, self.path, self.out.query)
+        pairs = list(self.out.query)
+        if self.query_string is not None:
+            pairs.insert(0, (self.query_string, None))  # type: ignore[arg-type]
+        return join_url(self.base, self.path, pairs)
 
     def headers(self) -> dict[str, str]:
         headers = dict(self.out.headers)
@@ -170,6 +175,9 @@ def _place(
         return
     if value is MISSING:
         return  # an expression that resolved to nothing; a missing path value is reported later
+    if where == "querystring":
+        _query_string(built, name, spec, value)
+        return
     pairs = serialize_parameter(_definition(name, where, spec), value)
     if where == "path":
         built.path_values[name] = value
@@ -181,6 +189,16 @@ def _place(
         built.out.headers.update(pairs)
     else:
         built.out.cookies.extend(pairs)
+
+
+def _query_string(built: BuiltRequest, name: str, spec: ParameterSpec | None, value: Any) -> None:
+    """1.1 ``in: querystring``: the value is the whole query string, serialized by the media
+    type of the operation's querystring parameter ``content`` (form encoding by default)."""
+    if built.query_string is not None:
+        raise InputError(f"querystring parameter {name!r}: a request has one query string")
+    media = next(iter(spec.content), None) if spec is not None and spec.content else None
+    built.query_string = serialize_query_string(value, media)
+    built.query_values[name] = value
 
 
 _NEVER_DECLARED = frozenset({"accept", "content-type", "authorization"})
@@ -227,6 +245,10 @@ def build_request(
     built = BuiltRequest(operation.method.upper(), base)
     for name, location, value in call.parameters:
         _place(built, operation, name, location, value)
+    if built.query_string is not None and built.query_values.keys() - {
+        n for n, where, _ in call.parameters if where == "querystring"
+    }:
+        raise InputError("in: querystring cannot be combined with in: query parameters")
     built.path = compile_path(operation.path).format(built.path_text)
     _body(built, call, operation)
     if call.security:

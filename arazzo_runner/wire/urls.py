@@ -127,5 +127,5 @@ def join_url(server: str, path: str, query_pairs: Sequence[tuple[str, str]] = ()
     url = server.rstrip("/") + ("" if path.startswith("/") or not path else "/") + path
     if not query_pairs:
         return url
-    query = "&".join(f"{name}={value}" for name, value in query_pairs)
+    query = "&".join(name if value is None else f"{name}={value}" for name, value in query_pairs)
     return f"{url}{'&' if '?' in url else '?'}{query}"

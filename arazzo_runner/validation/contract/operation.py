@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arazzo_runner.document.openapi import OpenAPIIndex, Operation
+from arazzo_runner.media import media_type as media_essence
 from arazzo_runner.pointer import parse_pointer
 from arazzo_runner.results import Failure
 from arazzo_runner.validation.contract.events import EventSchemas, event_checker, item_schema_of
@@ -17,7 +18,6 @@ from arazzo_runner.validation.contract.responses import (
     ResponseChecks,
     match_media,
     match_status,
-    media_essence,
 )
 from arazzo_runner.validation.contract.settings import CheckSettings
 

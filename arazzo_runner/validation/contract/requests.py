@@ -22,8 +22,9 @@ from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import OpenAPIIndex, Operation, ParameterSpec
+from arazzo_runner.media import media_type as media_essence
 from arazzo_runner.validation.contract.findings import Findings
-from arazzo_runner.validation.contract.responses import cast_text, match_media, media_essence
+from arazzo_runner.validation.contract.responses import cast_text, match_media
 from arazzo_runner.validation.contract.schemas import CompiledSchema
 
 

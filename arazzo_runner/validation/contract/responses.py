@@ -28,6 +28,7 @@ from typing import Any
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document.openapi import OpenAPIIndex, Operation, ResponseSpec
+from arazzo_runner.media import media_type as media_essence
 from arazzo_runner.validation.contract.events import item_schema_of
 from arazzo_runner.validation.contract.findings import Findings
 from arazzo_runner.validation.contract.schemas import CompiledSchema
@@ -37,10 +38,6 @@ _SEQUENTIAL = frozenset(
 )
 _INTEGER = re.compile(r"-?\d+\Z")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
-
-
-def media_essence(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _is_json(essence: str) -> bool:
