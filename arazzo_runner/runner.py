@@ -73,6 +73,9 @@ class Runner:
     leaves ``StepResult.excerpt`` ``None`` (a caller that never shows them, such as
     ``arazzo run``, saves building one per request); ``listener`` (a
     :class:`~arazzo_runner.engine.StepListener`) is told when each step starts and ends;
+    ``reveal_outputs=True`` hands back workflow and step outputs as the workflow produced them;
+    by default a known secret inside an output (a token the run sent, a key echoed by a server
+    and then extracted) is masked there too, as everywhere else in a ``RunResult``;
     ``severity`` sets the level of each
     description check (``{"schema": "warn", "status-code": "off"}`` or ``["schema=warn"]``;
     every check is ``error`` by default, see ``docs/checks.md``).
@@ -99,6 +102,7 @@ class Runner:
         stream_consumer: StreamConsumer | None = None,
         redactor: Redactor | None = None,
         excerpts: bool = True,
+        reveal_outputs: bool = False,
         listener: StepListener | None = None,
         severity: Mapping[str, str] | Iterable[str] | CheckSettings | None = None,
     ) -> None:
@@ -126,6 +130,7 @@ class Runner:
         self.stream_consumer = stream_consumer
         self.redactor = redactor
         self.excerpts = excerpts
+        self.reveal_outputs = reveal_outputs
         self.listener = listener
         from arazzo_runner.validation.contract import parse_severity
 
@@ -207,7 +212,7 @@ class Runner:
         check_inputs(document, workflow, values)
         due = self.settings.due(time.monotonic())  # one deadline for the engine and the wire
         executor, own_client = self._executor(workspace, due)
-        recorder = _Recorder(executor, excerpts=self.excerpts)
+        recorder = _Recorder(executor, excerpts=self.excerpts, reveal_outputs=self.reveal_outputs)
         try:
             engine = Engine(
                 workspace,
@@ -306,9 +311,12 @@ class _Recorder:
     for it, so the excerpts pair with those steps in order (checked by step id).
     """
 
-    def __init__(self, executor: HttpExecutor, *, excerpts: bool = True) -> None:
+    def __init__(
+        self, executor: HttpExecutor, *, excerpts: bool = True, reveal_outputs: bool = False
+    ) -> None:
         self.executor = executor
         self.excerpts = excerpts
+        self.reveal_outputs = reveal_outputs
         self.sent: list[tuple[str, Excerpt | None]] = []
 
     def execute(self, call: OperationCall) -> Exchange:
@@ -319,9 +327,8 @@ class _Recorder:
 
     def attach(self, result: RunResult) -> None:
         """Put the excerpts on their steps; mask every known secret (and its derived forms) in
-        reasons, URLs (a key sent in the query string) and the run error. Outputs are what the
-        workflow produced (a token it logged in for, say) and are handed back as they are; the
-        CLI masks them when it prints or writes them."""
+        reasons, URLs (a key sent in the query string), the run error and, unless the caller
+        asked for them as produced (``reveal_outputs``), the step and workflow outputs."""
         redactor = self.executor.redactor
         redact = redactor.redact_text
         sent = iter(self.sent)
@@ -333,8 +340,12 @@ class _Recorder:
             step.warnings = [replace(f, reason=redact(f.reason)) for f in step.warnings]
             if step.url is not None:  # a key sent in the query string is part of the URL
                 step.url = redact(step.url)
+            if not self.reveal_outputs:
+                step.outputs = redactor.redact_data(step.outputs)
         if result.error is not None:
             result.error = redact(result.error)
+        if not self.reveal_outputs:
+            result.outputs = redactor.redact_data(result.outputs)
 
 
 async def _in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:

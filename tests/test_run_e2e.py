@@ -121,7 +121,9 @@ def test_parameter_styles(echo: tuple[Starlette, str], workflow: str, wire: str 
 def test_parameter_outputs(echo: tuple[Starlette, str]) -> None:
     _, url = echo
     assert run("params", "headers", {}, url, "echo").outputs == {"traceId": "trace-123"}
-    cookies = run("params", "cookies", {}, url, "echo").outputs
+    # a Cookie header is a credential: its echo is masked unless the caller asks to see it
+    assert run("params", "cookies", {}, url, "echo").outputs == {"rawCookie": "***"}
+    cookies = run("params", "cookies", {}, url, "echo", reveal_outputs=True).outputs
     assert cookies == {"rawCookie": "session=abc123; prefs=a,b"}
     query = run("params", "query-styles", {}, url, "echo").outputs
     assert query["colors"] == ["blue", "black"] and query["deepObjectStatus"] == "available"

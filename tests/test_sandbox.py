@@ -91,3 +91,18 @@ def test_xpath_compile_errors_in_the_parent() -> None:
     assert info.value.position is not None
     with pytest.raises(ExpressionError, match="XPath cannot be compiled"):
         compile_xpath("count(1 to 100000000000) > 1", None)
+
+
+def test_no_module_beside_the_helper_script_shadows_the_standard_library() -> None:
+    """The helper process runs ``criteria/bounded.py`` as a script, so until it fixes
+    ``sys.path[0]`` its own folder comes first on the import path: a module there named like a
+    standard-library one (``select.py``, ``selectors.py``) would be imported instead of it."""
+    import sys
+    from pathlib import Path
+
+    from arazzo_runner.criteria import bounded
+
+    folder = Path(bounded.__file__).parent
+    names = {p.stem for p in folder.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert "bounded" in names
+    assert names & set(sys.stdlib_module_names) == set()

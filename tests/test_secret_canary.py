@@ -313,9 +313,9 @@ def test_the_executor_learns_every_credential_it_sends(workflow: Path, server: s
 def test_the_python_api_results_and_httpx_logs_hold_no_secret(
     workflow: Path, server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """``RunResult.to_dict()``, the step URLs (the query key), reasons and httpx's own INFO
-    lines are masked for a caller of the library; outputs are handed back as the workflow
-    made them (a token it logged in for is its result), and masked by the CLI when shown."""
+    """``RunResult.to_dict()``, ``repr()``, the step URLs (the query key), reasons, outputs (the
+    echoing server's answer extracted as an output) and httpx's own INFO lines are masked for a
+    caller of the library."""
     from arazzo_runner import Runner
 
     env = {"FAL_KEY": SECRETS["FAL_KEY"], "ARAZZO_AUTH_ENVKEY": SECRETS["ARAZZO_AUTH_ENVKEY"]}
@@ -326,17 +326,33 @@ def test_the_python_api_results_and_httpx_logs_hold_no_secret(
     assert result.steps and result.steps[0].url is not None
     assert "api_key=" in result.steps[0].url  # the key was in the URL, masked
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
-    data = result.to_dict()
-    outputs = data.pop("outputs"), [step.pop("outputs", None) for step in data["steps"]]
-    assert _leaks({"outputs": json.dumps(outputs)})  # outputs are the workflow's, as they are
+    assert result.steps[0].outputs, "the echo was extracted as an output"
     texts = {
-        "to_dict without outputs": json.dumps(data),
+        "to_dict": json.dumps(result.to_dict()),
+        "repr": repr(result),
+        "outputs": repr([result.outputs, [step.outputs for step in result.steps]]),
         "step urls": repr([step.url for step in result.steps]),
         "reasons": repr([step.failures for step in result.steps]),
         "explain": result.explain(),
         "logs": caplog.text,
     }
     _assert_no_leak(texts)
+
+
+def test_reveal_outputs_hands_back_outputs_as_the_workflow_made_them(
+    workflow: Path, server: str
+) -> None:
+    """``Runner(reveal_outputs=True)``: a caller that needs a value the run also sent (a token
+    it logged in for) gets it unmasked; URLs and reasons stay masked."""
+    from arazzo_runner import Runner
+
+    env = {"FAL_KEY": SECRETS["FAL_KEY"], "ARAZZO_AUTH_ENVKEY": SECRETS["ARAZZO_AUTH_ENVKEY"]}
+    runner = Runner(
+        servers={"api": server}, auth={"cliKey": SECRETS["--auth"]}, env=env, reveal_outputs=True
+    )
+    result = runner.run(str(workflow), "fails", {"sessionToken": SECRETS["X-Session-Token"]})
+    assert _leaks({"outputs": json.dumps(result.to_dict()["steps"][0]["outputs"])})
+    _assert_no_leak({"step urls": repr([step.url for step in result.steps])})
 
 
 def test_auth_without_a_scheme_name_is_not_echoed(workflow: Path) -> None:
