@@ -132,7 +132,7 @@ def _simple(
     ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
 ) -> Iterator[Diagnostic]:
     try:
-        condition = compile_condition(criterion.condition)
+        condition = compile_condition(criterion.condition, criterion.rules)
     except ExpressionError as exc:
         yield syntax_diagnostic(ctx, exc, pointer)
         return
