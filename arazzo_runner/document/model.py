@@ -126,6 +126,10 @@ class Selector(Node):
     type: Literal["jsonpath", "xpath", "jsonpointer"]
     version: str | None = None
 
+    def __str__(self) -> str:
+        """How messages name it: ``jsonpath $.items[0].id on $response.body``."""
+        return f"{self.type} {self.selector} on {self.context}"
+
 
 @dataclass(frozen=True, slots=True)
 class PayloadReplacement(Node):
