@@ -245,7 +245,8 @@ def _regex_check(source: str, pattern: re.Pattern[str], context: RuntimeExpressi
             return CriterionResult(False, f"{where} is {state}; a regex needs text")
         if len(text) > MAX_REGEX_TEXT:
             limit = f"the regex limit is {MAX_REGEX_TEXT} characters"
-            return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
+            reason = f"{where} is {len(text)} characters; {limit}"
+            return CriterionResult(False, reason, error=True)
         try:
             found = _search(pattern, text, backtracks)
         except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
