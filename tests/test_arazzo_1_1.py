@@ -356,3 +356,57 @@ def test_1_1_simple_condition_semantics(condition: str, passed: bool) -> None:
     body = {"s": "Placed", "n": "5", "z": None, "t": True}
     ctx = ExpressionContext(status_code=200, response=Message(body=body))
     assert compile_condition(condition).evaluate(ctx).passed is passed
+
+
+COMPONENTS = """\
+arazzo: {version}
+info: {{title: t, version: 1.0.0}}
+sourceDescriptions: [{{name: api, url: ./api.openapi.yaml}}]
+workflows:
+  - workflowId: w
+    inputs: {{type: object, additionalProperties: false, properties: {{first: {{type: string}}}}}}
+    steps:
+      - stepId: a
+        operationId: ping
+        successCriteria:
+          - condition: $response.body#/name == '{{$inputs.first}} {{$inputs.nobody}}'
+        outputs:
+          page: $components.parameters.page
+          nothing: $components.parameters.nope
+          action: $components.failureActions.gone
+          schema: $components.inputs.pagination
+components:
+  inputs:
+    pagination: {{type: object}}
+  parameters:
+    page: {{name: page, in: query, value: 1}}
+"""
+
+
+def _validate_components(tmp_path: Path, version: str) -> list[tuple[str, str, int]]:
+    (tmp_path / "api.openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    path = tmp_path / "doc.arazzo.yaml"
+    path.write_text(COMPONENTS.format(version=version), encoding="utf-8")
+    found = validate_path(str(path), offline=True)
+    for diagnostic in found:
+        assert diagnostic.file is not None and diagnostic.file.endswith("doc.arazzo.yaml")
+    return [(d.code, d.pointer, d.line) for d in found if d.severity is Severity.ERROR]
+
+
+def test_components_expressions_outside_reusable_objects(tmp_path: Path) -> None:
+    """1.1's grammar: $components.(parameters|successActions|failureActions).<name> anywhere an
+    expression goes; one naming nothing is an error at its line; $components.inputs is not in
+    1.1's grammar (inputs are JSON Schema $refs); an expression string inside a 1.1 condition's
+    literal is checked like any other expression."""
+    outputs = "/workflows/0/steps/0/outputs/"
+    criterion = "/workflows/0/steps/0/successCriteria/0/condition"
+    assert _validate_components(tmp_path, "1.1.0") == [
+        ("unknown-input", criterion, 11),
+        ("unknown-component", outputs + "nothing", 14),
+        ("unknown-component", outputs + "action", 15),
+        ("expression-syntax", outputs + "schema", 16),
+    ]
+    assert _validate_components(tmp_path, "1.0.1") == [  # 1.0: literals are text, inputs known
+        ("unknown-component", outputs + "nothing", 14),
+        ("unknown-component", outputs + "action", 15),
+    ]

@@ -145,3 +145,66 @@ def test_a_dependency_that_did_not_pass_stops_the_step(
     assert confirm.step_id == "confirm-order" and confirm.status == "error"
     assert "dependsOn create-order" in confirm.failures[0].reason
     assert [c[0] for c in app.state.calls] == ["GET /menu"]  # nothing sent for confirm-order
+
+
+CRITERIA = """\
+arazzo: {version}
+info: {{title: 1.1 criteria at run time, version: 1.0.0}}
+sourceDescriptions:
+  - {{name: cafe, url: ../openapi/cafe-1.1.openapi.yaml, type: openapi}}
+workflows:
+  - workflowId: w
+    inputs:
+      type: object
+      properties:
+        category: {{type: string}}
+        limit: {{type: string}}
+    steps:
+      - stepId: find
+        operationId: listMenu
+        parameters:
+          - {{name: filter, in: querystring, value: [[category, $inputs.category]]}}
+        successCriteria:
+          - condition: $response.body#/items/0/category == '{{$inputs.category}}'
+          - condition: $inputs.limit > '9'
+        onSuccess:
+          - name: broken
+            type: end
+            criteria:
+              - context: $response.header.content-type
+                condition: $.x
+                type: jsonpath
+          - {{name: next, type: goto, stepId: check}}
+      - stepId: check
+        operationId: listMenu
+        parameters:
+          - {{name: filter, in: querystring, value: [[category, $inputs.category]]}}
+        successCriteria:
+          - context: $response.header.content-type
+            condition: $.items
+            type: jsonpath
+"""
+
+
+def test_1_1_criteria_at_run_time(cafe: tuple[Starlette, str], tmp_path: Path) -> None:
+    """Expression strings in a condition's literal, numeric strings ordered as numbers, and an
+    evaluation error: in an action's criteria it is reported (a note), in successCriteria it
+    fails the step and its reason is the step's failure message."""
+    _, url = cafe
+    (tmp_path / "openapi").mkdir()
+    openapi = ROOT / "openapi" / "cafe-1.1.openapi.yaml"
+    (tmp_path / "openapi" / openapi.name).write_text(openapi.read_text("utf-8"), "utf-8")
+    (tmp_path / "workflows").mkdir()
+    path = tmp_path / "workflows" / "criteria.arazzo.yaml"
+    path.write_text(CRITERIA.format(version="1.1.0"), encoding="utf-8")
+    inputs = {"category": "beverage", "limit": "10"}
+    result = Runner(servers={"cafe": url}, env={}, timeout=20).run(str(path), "w", inputs)
+    find, check = result.steps
+    assert find.status == "passed", find.failures
+    assert len(find.notes) == 1
+    assert "action 'broken' not taken" in find.notes[0]
+    assert "could not be evaluated" in find.notes[0] and "not JSON" in find.notes[0]
+    assert check.status == "failed"
+    assert "$response.header.content-type" in check.failures[0].reason
+    assert "not JSON" in check.failures[0].reason
+    assert result.error is not None and check.failures[0].reason in result.error

@@ -31,9 +31,10 @@ def make(
     type: Any = "simple",
     context: str | None = None,
     version: str | None = None,
+    rules: str = "1.0",
 ) -> Criterion:
     return Criterion(
-        LOC, "/workflows/0/steps/0/successCriteria/0", condition, type, version, context
+        LOC, "/workflows/0/steps/0/successCriteria/0", condition, type, version, context, rules
     )
 
 
@@ -47,7 +48,11 @@ def test_vector(case: dict[str, Any]) -> None:
     spec = case["criterion"]
     compiled = compile_criterion(
         make(
-            spec["condition"], spec.get("type", "simple"), spec.get("context"), spec.get("version")
+            spec["condition"],
+            spec.get("type", "simple"),
+            spec.get("context"),
+            spec.get("version"),
+            case.get("rules", "1.0"),
         )
     )
     context = response(case.get("body", MISSING), case.get("status", 200), case.get("headers"))
@@ -61,6 +66,8 @@ def test_vector(case: dict[str, Any]) -> None:
         assert result.warning is None
     elif "warning" in case:
         assert result.warning is not None and case["warning"] in result.warning
+    if "error" in case:  # could not be evaluated (1.1 "Evaluation Errors"), or evaluated false
+        assert result.error is case["error"], result.reason
 
 
 def test_vectors_cover_every_type() -> None:
@@ -173,6 +180,7 @@ def test_regex_refuses_huge_context_quickly() -> None:
     assert time.monotonic() - started < 5.0  # refused by its size, never searched
     assert not result.passed
     assert "limit" in result.reason
+    assert result.error  # could not be evaluated (1.1 "Evaluation Errors"), not a mismatch
 
 
 def test_regex_at_the_bound_still_runs() -> None:

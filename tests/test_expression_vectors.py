@@ -14,6 +14,8 @@ Each ``tests/vectors/{expressions,templates,conditions}.json`` file is a list of
     inputs, outputs, steps, workflows, components -> same-named fields
     sourceDescriptions -> source_descriptions
     self -> self_uri      message -> message (a Message; Arazzo 1.1 ``$message``)
+    rules -> not context: the Arazzo minor version a condition is compiled for
+             (``compile_condition(text, rules)``; default ``"1.0"``)
 
 ``{"$missing": true}`` anywhere stands for ``MISSING``. Extra keys on a case: ``fields``
 (expected attributes of the parsed :class:`RuntimeExpression`), ``reason`` (expected
@@ -129,7 +131,7 @@ def _run_template(given: dict[str, Any], case: dict[str, Any]) -> Any:
 
 
 def _run_condition(given: dict[str, Any], case: dict[str, Any]) -> Any:
-    condition = compile_condition(case["expression"])
+    condition = compile_condition(case["expression"], given.get("rules", "1.0"))
     result = condition.evaluate(make_context(given))
     assert condition.test(make_context(given)) is result.passed
     if "reason" in case:

@@ -410,3 +410,21 @@ def test_without_the_mock_extra_the_error_says_what_to_install(args: list[str]) 
     assert done.returncode == 2
     assert "needs the mock extra" in done.stderr and "arazzo-runner[mock]" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_arazzo_mock_serves_the_sources_of_a_1_1_document(spawn: Spawn) -> None:
+    """workflows/cafe-1.1.arazzo.yaml: its source URL resolves against $self and is read next
+    to the file; the OpenAPI 3.2 querystring operation answers with its example."""
+    proc = spawn(arazzo("mock", "workflows/cafe-1.1.arazzo.yaml", "--port", "0"))
+    urls = _urls(proc.out, 1)
+    assert list(urls) == ["cafe"]
+    assert proc.err.next() == "serving; press Ctrl-C to stop"
+    with httpx.Client(timeout=10, trust_env=False) as client:
+        menu = client.get(f"{urls['cafe']}/menu?category=beverage&limit=2")
+        assert menu.status_code == 200
+        assert menu.json()["items"][0] == {"id": "m-tea", "name": "Tea", "category": "beverage"}
+        placed = client.post(f"{urls['cafe']}/orders", json={"customerName": "Ann", "items": []})
+        assert placed.status_code == 201 and placed.json()["status"] == "placed"
+        assert client.post(f"{urls['cafe']}/orders", json=[1]).status_code == 422
+    proc.process.send_signal(signal.SIGINT)
+    assert proc.process.wait(timeout=TIMEOUT) == 0

@@ -91,12 +91,12 @@ def _xpath_test(condition: str, version: str | None, value: str | bytes, where: 
     try:
         root = xpath_match.parse_xml(value)
     except ValueError as exc:
-        return [False, f"{where} {exc}"]
+        return [False, f"{where} {exc}", True]  # cannot be evaluated (not a false result)
     passed, result = xpath_match.evaluate_xpath(_xpath_token(condition, version), root)
     if passed:
-        return [True, ""]
+        return [True, "", False]
     shown = jsonpath_match.show(result) if isinstance(result, (str, int, float, bool)) else "empty"
-    return [False, f"XPath {condition} is {shown} on {where}"]
+    return [False, f"XPath {condition} is {shown} on {where}", False]
 
 
 def _jsonpath_select(selector: str, version: str | None, data: Any) -> list[Any]:

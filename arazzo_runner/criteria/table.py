@@ -64,11 +64,15 @@ XPath that takes longer to compile is a syntax error): they run in the helper pr
 @dataclass(frozen=True)
 class CriterionResult:
     """One criterion's outcome. ``reason`` says why it failed ("" when it passed);
-    ``warning`` flags a pass or fail that may not be what the author meant."""
+    ``warning`` flags a pass or fail that may not be what the author meant; ``error`` is True
+    when the criterion could not be evaluated at all (Arazzo 1.1 "Evaluation Errors": a
+    pattern that is invalid once rendered, a context that is not JSON or XML, a bound hit),
+    as opposed to a condition that was evaluated and is false."""
 
     passed: bool
     reason: str = ""
     warning: str | None = None
+    error: bool = False
 
 
 PASSED = CriterionResult(True)
@@ -91,7 +95,8 @@ class CompiledCriterion:
             return self.check(context)
         except Exception as exc:  # C10: a criterion that cannot be evaluated fails
             kind = self.criterion.type
-            return CriterionResult(False, f"{kind} criterion could not be evaluated: {exc}")
+            reason = f"{kind} criterion could not be evaluated: {exc}"
+            return CriterionResult(False, reason, error=True)
 
 
 CriterionCompiler = Callable[[Criterion], CompiledCriterion]
@@ -161,7 +166,7 @@ def _rendered(template: CompiledValue, ctx: ExpressionContext) -> tuple[str | No
 def compile_simple(criterion: Criterion) -> CompiledCriterion:
     """A simple condition (C2-C6). A ``context`` is checked for syntax, then ignored."""
     try:
-        condition = compile_condition(criterion.condition)
+        condition = compile_condition(criterion.condition, criterion.rules)
     except ExpressionError as exc:
         raise _located(exc, criterion, "condition") from None
     extra = () if criterion.context is None else (_context(criterion),)
@@ -190,7 +195,7 @@ def _search(pattern: re.Pattern[str], text: str, backtracks: bool) -> bool:
 
 def _stopped(what: str, where: str, exc: Exception) -> CriterionResult:
     why = "catastrophic backtracking?" if isinstance(exc, bounded.SandboxTimeout) else "stopped"
-    return CriterionResult(False, f"{what} on {where}: {exc} ({why})")
+    return CriterionResult(False, f"{what} on {where}: {exc} ({why})", error=True)
 
 
 def compile_regex(criterion: Criterion) -> CompiledCriterion:
@@ -214,11 +219,12 @@ def _compile_embedded_regex(
     def check(ctx: ExpressionContext) -> CriterionResult:
         text, why = _rendered(template, ctx)
         if text is None:
-            return CriterionResult(False, f"regex: {why}")
+            return CriterionResult(False, f"regex: {why}", error=True)
         try:
             pattern, _ = compile_regex_pattern(text)
         except ExpressionError as exc:
-            return CriterionResult(False, f"the regex /{text}/ is not valid: {exc.message}")
+            reason = f"the regex /{text}/ is not valid: {exc.message}"
+            return CriterionResult(False, reason, error=True)
         return _regex_check(text, pattern, context)(ctx)
 
     return CompiledCriterion(criterion, check, (context, *template.expressions))
@@ -233,13 +239,14 @@ def _regex_check(source: str, pattern: re.Pattern[str], context: RuntimeExpressi
         try:
             text = as_text(value)
         except UnicodeDecodeError:
-            return CriterionResult(False, f"{where} is bytes that are not UTF-8 text")
+            return CriterionResult(False, f"{where} is bytes that are not UTF-8 text", error=True)
         if text is None:
             state = "null" if value is None else "missing"
             return CriterionResult(False, f"{where} is {state}; a regex needs text")
         if len(text) > MAX_REGEX_TEXT:
             limit = f"the regex limit is {MAX_REGEX_TEXT} characters"
-            return CriterionResult(False, f"{where} is {len(text)} characters; {limit}")
+            reason = f"{where} is {len(text)} characters; {limit}"
+            return CriterionResult(False, reason, error=True)
         try:
             found = _search(pattern, text, backtracks)
         except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
@@ -263,6 +270,7 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
 
     context = _context(criterion)
     where, version = context.source, criterion.version
+    null_fails = criterion.rules != "1.0"
     template = _embedded(criterion)
     warning = None
     if template is None:
@@ -287,12 +295,15 @@ def compile_jsonpath(criterion: Criterion) -> CompiledCriterion:
         value = context.evaluate(ctx)
         if _absent(value):
             return CriterionResult(False, f"{where} is missing; JSONPath needs a JSON value")
+        if value is None and null_fails:  # 1.1: "If the context evaluates to null ... fail"
+            return CriterionResult(False, f"{where} is null; JSONPath needs a JSON value")
         data = _jsonpath.as_json(value)
         if data is _jsonpath.NOT_JSON:
-            return CriterionResult(False, f"{where} is {_jsonpath.show(value)}, which is not JSON")
+            shown = _jsonpath.show(value)
+            return CriterionResult(False, f"{where} is {shown}, which is not JSON", error=True)
         text, why = query(ctx)
         if text is None:
-            return CriterionResult(False, why)
+            return CriterionResult(False, why, error=True)
         try:
             failure, note = bounded.run(
                 "jsonpath", text, version, data, where, seconds=REGEX_SECONDS
@@ -329,17 +340,18 @@ def compile_xpath(criterion: Criterion) -> CompiledCriterion:
             state = "null" if value is None else "missing"
             return CriterionResult(False, f"{where} is {state}; XPath needs XML text")
         if not isinstance(value, (str, bytes, bytearray)):
-            return CriterionResult(False, f"{where} is {type(value).__name__}, not XML text")
+            kind = type(value).__name__
+            return CriterionResult(False, f"{where} is {kind}, not XML text", error=True)
         text, why = (criterion.condition, "") if template is None else _rendered(template, ctx)
         if text is None:
-            return CriterionResult(False, f"XPath: {why}")
+            return CriterionResult(False, f"XPath: {why}", error=True)
         try:
-            passed, reason = bounded.run(
+            passed, reason, error = bounded.run(
                 "xpath", text, version, value, where, seconds=REGEX_SECONDS
             )
         except (bounded.SandboxTimeout, bounded.SandboxFailure) as exc:
             return _stopped(f"XPath {text}", where, exc)
-        return PASSED if passed else CriterionResult(False, reason)
+        return PASSED if passed else CriterionResult(False, reason, error=error)
 
     embedded = template.expressions if template is not None else ()
     return CompiledCriterion(criterion, check, (context, *embedded))

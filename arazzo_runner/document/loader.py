@@ -127,7 +127,7 @@ def _build_criterion(ctx: Ctx, path: PathKey, data: Any) -> Criterion | None:
     if values["type"] != "simple" and values["context"] is None:
         message = f"a {values['type']} criterion needs a `context`; add `context: $response.body`"
         ctx.report("missing-field", path, message, at_key=True)
-    return Criterion(**values)
+    return Criterion(**values, rules=ctx.minor)
 
 
 def _action_spec(kind: str) -> Spec:

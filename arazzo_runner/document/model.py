@@ -90,12 +90,15 @@ class Parameter(Node):
 @dataclass(frozen=True, slots=True)
 class Criterion(Node):
     """``type`` is ``simple``, ``regex``, ``jsonpath`` or ``xpath``; ``version`` comes from a
-    Criterion Expression Type object (``type: {type: jsonpath, version: ...}``)."""
+    Criterion Expression Type object (``type: {type: jsonpath, version: ...}``). ``rules`` is
+    the document's Arazzo minor version (``"1.0"`` or ``"1.1"``): which condition semantics
+    apply (docs/arazzo-1.1.md)."""
 
     condition: str
     type: Literal["simple", "regex", "jsonpath", "xpath"] = "simple"
     version: str | None = None
     context: str | None = None
+    rules: str = "1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,10 @@ class Selector(Node):
     selector: str
     type: Literal["jsonpath", "xpath", "jsonpointer"]
     version: str | None = None
+
+    def __str__(self) -> str:
+        """How messages name it: ``jsonpath $.items[0].id on $response.body``."""
+        return f"{self.type} {self.selector} on {self.context}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,12 +243,16 @@ class Engine:
                     if exchange is not None:
                         _apply_findings(result, exchange.findings[seen:])
                     if problem is None and result.status == "passed":
-                        action = self._choose(scope, step, ctx, success=True, used=used)
+                        action = self._choose(
+                            scope, step, ctx, success=True, used=used, notes=result.notes
+                        )
                         return self._with_inputs(scope, result, action, ctx)
                     result.status = "failed"
                     if problem is not None:
                         result.failures.append(Failure(problem, source="stream"))
-                action = self._choose(scope, step, ctx, success=False, used=used)
+                action = self._choose(
+                    scope, step, ctx, success=False, used=used, notes=result.notes
+                )
             finally:
                 if exchange is not None:
                     exchange.close()
@@ -374,6 +378,7 @@ class Engine:
         *,
         success: bool,
         used: dict[str, int],
+        notes: list[str],
     ) -> Action | None:
         own = step.on_success if success else step.on_failure
         shared = scope.workflow.success_actions if success else scope.workflow.failure_actions
@@ -382,7 +387,7 @@ class Engine:
         for action in merge_actions(
             scope, own, shared, "success" if success else "failure", self.compiler
         ):
-            if not all(self.compiler.criterion(c).evaluate(ctx).passed for c in action.criteria):
+            if not self._matches(action, ctx, notes):
                 continue
             if action.type == "retry":
                 limit = 1 if action.retry_limit is None else action.retry_limit
@@ -391,6 +396,22 @@ class Engine:
                 used[action.name] = used.get(action.name, 0) + 1
             return action
         return None
+
+    def _matches(self, action: Action, ctx: ExpressionContext, notes: list[str]) -> bool:
+        """All of the action's criteria pass. In a 1.1 document a criterion that cannot be
+        evaluated fails and is reported ("SHOULD log or report the error"): a note says
+        which action was not taken and why."""
+        for criterion in action.criteria:
+            verdict = self.compiler.criterion(criterion).evaluate(ctx)
+            if verdict.passed:
+                continue
+            if verdict.error and criterion.rules != "1.0":
+                notes.append(
+                    f"action {action.name!r} not taken: its criterion {criterion.condition!r} "
+                    f"could not be evaluated ({verdict.reason})"
+                )
+            return False
+        return True
 
     def _with_inputs(
         self, scope: Scope, result: StepResult, action: Action | None, ctx: ExpressionContext

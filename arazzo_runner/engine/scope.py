@@ -67,7 +67,13 @@ class Compiler:
         ``$statusCode == 200``) share one compiled check, which depends on nothing else."""
         compiled = self._criteria.get(id(criterion))
         if compiled is None:
-            key = (criterion.type, criterion.condition, criterion.context, criterion.version)
+            key = (
+                criterion.type,
+                criterion.condition,
+                criterion.context,
+                criterion.version,
+                criterion.rules,
+            )
             shareable = all(map(_text_or_none, key))
             compiled = self._shared.get(key) if shareable else None
             if compiled is None:

@@ -10,6 +10,16 @@ Semantics (notes C4, C6, R10; documented choices marked [impl]):
   be resolved fails inside criteria (R10), so ``$response.body#/token != null`` means "present".
 * Objects and arrays compare with ``==``/``!=`` structurally; ordering them is false.
 * A bare operand passes unless it is false, null, missing, 0, ``""``, ``[]`` or ``{}`` (C6).
+
+Arazzo 1.1 (``rules="1.1"``, the document's version; docs/arazzo-1.1.md) adds two rules:
+
+* "Numeric strings SHOULD be coerced to numbers when compared with numeric operators": an
+  ordering (``< <= > >=``) of two numeric strings compares the numbers (``'10' > '9'``).
+  ``==``/``!=`` between two strings stay textual (case-insensitive).
+* A string literal with ``{$...}`` parts is an expression string: the parts are rendered as
+  in any template (:func:`~arazzo_runner.expressions.template.render`), then compared
+  (``$response.body#/name == '{$inputs.first} {$inputs.last}'``). A part that resolves to
+  nothing makes the literal missing, which fails the comparison.
 """
 
 from __future__ import annotations
@@ -36,8 +46,20 @@ from arazzo_runner.expressions.nodes import (
 )
 from arazzo_runner.expressions.parser import parse_condition, unbrace
 from arazzo_runner.expressions.runtime import RuntimeExpression
+from arazzo_runner.expressions.template import CompiledValue, compile_value
 
-__all__ = ["Condition", "ConditionResult", "compare", "compile_condition", "truthy"]
+__all__ = [
+    "RULES",
+    "Condition",
+    "ConditionResult",
+    "compare",
+    "compare_1_1",
+    "compile_condition",
+    "truthy",
+]
+
+RULES = ("1.0", "1.1")
+"""The condition rule sets: the Arazzo minor version of the document a condition is in."""
 
 Value = Callable[[ExpressionContext], Any]
 Test = Callable[[ExpressionContext], bool]
@@ -123,6 +145,18 @@ def compare(op: str, left: Any, right: Any) -> bool:
     return pair is not None and _ORDER[op](*pair)
 
 
+def compare_1_1(op: str, left: Any, right: Any) -> bool:
+    """:func:`compare` with Arazzo 1.1's coercion: two numeric strings order as numbers."""
+    if op in _ORDER and type(left) is str and type(right) is str:
+        first, second = _as_number(left), _as_number(right)
+        if first is not None and second is not None:
+            return _ORDER[op](first, second)
+    return compare(op, left, right)
+
+
+_COMPARE: dict[str, Callable[[str, Any, Any], bool]] = {"1.0": compare, "1.1": compare_1_1}
+
+
 def truthy(value: Any) -> bool:
     """C6 truthiness: false, null, missing, 0, empty string/array/object fail."""
     if value is MISSING or value is None or isinstance(value, bool):
@@ -144,8 +178,15 @@ def _navigate(value: Any, navigation: tuple[str | int, ...]) -> Any:
     return value
 
 
-def _value(node: Literal | Operand) -> Value:
+Embedded = Mapping[int, CompiledValue]
+"""The 1.1 expression-string literals of a condition: ``id(literal)`` -> its template."""
+
+
+def _value(node: Literal | Operand, embedded: Embedded) -> Value:
     if isinstance(node, Literal):
+        template = embedded.get(id(node))
+        if template is not None:
+            return template.evaluate
         constant = node.value
         return lambda context: constant
     get = node.expression.evaluate
@@ -155,19 +196,20 @@ def _value(node: Literal | Operand) -> Value:
     return lambda context: _navigate(get(context), navigation)
 
 
-def _test(node: Node) -> Test:
+def _test(node: Node, embedded: Embedded, rules: str) -> Test:
     if isinstance(node, (Literal, Operand)):
-        value = _value(node)
+        value = _value(node, embedded)
         return lambda context: truthy(value(context))
     if isinstance(node, Compare):
-        left, right, op = _value(node.left), _value(node.right), node.op
-        return lambda context: compare(op, left(context), right(context))
+        left, right, op = _value(node.left, embedded), _value(node.right, embedded), node.op
+        comparison = _COMPARE[rules]
+        return lambda context: comparison(op, left(context), right(context))
     if isinstance(node, Not):
-        inner = _test(node.operand)
+        inner = _test(node.operand, embedded, rules)
         return lambda context: not inner(context)
     if isinstance(node, Group):
-        return _test(node.inner)
-    tests = tuple(_test(child) for child in node.operands)
+        return _test(node.inner, embedded, rules)
+    tests = tuple(_test(child, embedded, rules) for child in node.operands)
     if len(tests) == 2:
         first, second = tests
         if isinstance(node, And):
@@ -187,34 +229,39 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _explain(node: Node, context: ExpressionContext, tests: Mapping[int, Test]) -> str:
+def _explain(
+    node: Node, context: ExpressionContext, tests: Mapping[int, Test], embedded: Embedded
+) -> str:
     """Why ``node`` passed or failed, with the values it saw (only built once per result)."""
     if isinstance(node, (Literal, Operand)):
-        value = _value(node)(context)
+        value = _value(node, embedded)(context)
         verdict = "truthy" if truthy(value) else "falsy"
         return f"{node.source} is {_show(value)} ({verdict})"
     if isinstance(node, Compare):
-        return _explain_compare(node, context)
+        return _explain_compare(node, context, embedded)
     if isinstance(node, Not):
-        return f"{node.source}: {_explain(node.operand, context, tests)}"
+        return f"{node.source}: {_explain(node.operand, context, tests, embedded)}"
     if isinstance(node, Group):
-        return _explain(node.inner, context, tests)
+        return _explain(node.inner, context, tests, embedded)
     results = [(tests[id(child)](context), child) for child in node.operands]
     wanted = isinstance(node, Or)
     deciding = [child for passed, child in results if passed is wanted]
     if deciding:
-        return _explain(deciding[0], context, tests)
-    return "; ".join(_explain(child, context, tests) for _, child in results)
+        return _explain(deciding[0], context, tests, embedded)
+    return "; ".join(_explain(child, context, tests, embedded) for _, child in results)
 
 
-def _explain_compare(node: Compare, context: ExpressionContext) -> str:
-    left, right = _value(node.left)(context), _value(node.right)(context)
+def _explain_compare(node: Compare, context: ExpressionContext, embedded: Embedded) -> str:
+    left, right = _value(node.left, embedded)(context), _value(node.right, embedded)(context)
     if isinstance(node.right, Literal) and isinstance(node.left, Operand):
-        return f"{node.left.source} is {_show(left)}, expected {node.op} {node.right.source}"
+        expected = node.right.source
+        if id(node.right) in embedded:
+            expected = f"{expected} ({_show(right)})"
+        return f"{node.left.source} is {_show(left)}, expected {node.op} {expected}"
     seen = [
         f"{side.source} is {_show(value)}"
         for side, value in ((node.left, left), (node.right, right))
-        if isinstance(side, Operand)
+        if isinstance(side, Operand) or id(side) in embedded
     ]
     return ", ".join([*seen, f"expected {node.source}"])
 
@@ -227,21 +274,43 @@ class ConditionResult:
     reason: str
 
 
+def _expression_strings(ast: Node) -> dict[int, CompiledValue]:
+    """The string literals of ``ast`` that hold ``{$...}`` parts, compiled as templates."""
+    found: dict[int, CompiledValue] = {}
+    for node in walk(ast):
+        if isinstance(node, Literal) and isinstance(node.value, str) and "{$" in node.value:
+            template = compile_value(node.value)
+            if template.expressions:
+                found[id(node)] = template
+    return found
+
+
 class Condition:
     """A compiled simple condition. ``source`` is the text, ``ast`` the root node.
     ``dialect`` is ``"braced"`` for a whole condition written ``{$...}`` (read without the
-    braces, so a validator can warn), else ``None``."""
+    braces, so a validator can warn), else ``None``. ``rules`` is ``"1.0"`` or ``"1.1"``
+    (:data:`RULES`): the Arazzo version whose comparison rules apply."""
 
-    __slots__ = ("_test", "_tests", "ast", "dialect", "expressions", "source")
+    __slots__ = ("_embedded", "_test", "_tests", "ast", "dialect", "expressions", "rules", "source")
 
-    def __init__(self, source: str, ast: Node, dialect: str | None = None) -> None:
+    def __init__(
+        self, source: str, ast: Node, dialect: str | None = None, rules: str = "1.0"
+    ) -> None:
+        if rules not in RULES:
+            raise ValueError(f"rules must be one of {', '.join(RULES)}, not {rules!r}")
         self.source = source
         self.ast = ast
         self.dialect = dialect
-        self.expressions: tuple[RuntimeExpression, ...] = tuple(
-            node.expression for node in walk(ast) if isinstance(node, Operand)
-        )
-        self._tests = {id(node): _test(node) for node in walk(ast)}
+        self.rules = rules
+        self._embedded = _expression_strings(ast) if rules == "1.1" else {}
+        operands: list[RuntimeExpression] = []
+        for node in walk(ast):
+            if isinstance(node, Operand):
+                operands.append(node.expression)
+            elif id(node) in self._embedded:
+                operands.extend(self._embedded[id(node)].expressions)
+        self.expressions: tuple[RuntimeExpression, ...] = tuple(operands)
+        self._tests = {id(node): _test(node, self._embedded, rules) for node in walk(ast)}
         self._test = self._tests[id(ast)]
 
     def test(self, context: ExpressionContext) -> bool:
@@ -250,26 +319,28 @@ class Condition:
 
     def evaluate(self, context: ExpressionContext) -> ConditionResult:
         """Pass/fail plus the reason (the values the deciding part saw)."""
-        return ConditionResult(self._test(context), _explain(self.ast, context, self._tests))
+        reason = _explain(self.ast, context, self._tests, self._embedded)
+        return ConditionResult(self._test(context), reason)
 
     def __repr__(self) -> str:
         return f"Condition({self.source!r})"
 
 
-def compile_condition(text: str) -> Condition:
+def compile_condition(text: str, rules: str = "1.0") -> Condition:
     """Parse and compile a simple condition; raises :class:`ExpressionError` on bad syntax.
+    ``rules`` is the Arazzo minor version of the document (``"1.0"`` or ``"1.1"``).
 
     A :class:`Condition` is immutable, so one text is compiled once per process (validation,
     then every run of the document, share it); errors are raised afresh each time.
     """
     if isinstance(text, str):
-        return _compile_condition(text)
-    return Condition(text, parse_condition(text))
+        return _compile_condition(text, rules)
+    return Condition(text, parse_condition(text), rules=rules)
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile_condition(text: str) -> Condition:
+def _compile_condition(text: str, rules: str) -> Condition:
     inner = unbrace(text) if text[:1] == "{" or text.lstrip()[:1] == "{" else None
     if inner is not None:
-        return Condition(text, parse_condition(inner), "braced")
-    return Condition(text, parse_condition(text))
+        return Condition(text, parse_condition(inner), "braced", rules)
+    return Condition(text, parse_condition(text), rules=rules)

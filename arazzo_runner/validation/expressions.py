@@ -132,7 +132,7 @@ def _simple(
     ctx: RuleContext, criterion: Criterion, pointer: str, site: Site
 ) -> Iterator[Diagnostic]:
     try:
-        condition = compile_condition(criterion.condition)
+        condition = compile_condition(criterion.condition, criterion.rules)
     except ExpressionError as exc:
         yield syntax_diagnostic(ctx, exc, pointer)
         return
@@ -301,6 +301,14 @@ def _workflows(
 def _components(
     ctx: RuleContext, expression: RuntimeExpression, pointer: str, site: Site
 ) -> Iterator[Diagnostic]:
+    if expression.section == "inputs" and minor_of(ctx.doc.arazzo) == "1.1":
+        message = (
+            f"{expression.source!r} is not an Arazzo 1.1 expression: $components names "
+            "parameters, successActions or failureActions"
+        )
+        hint = f"reference an input schema with $ref: '#/components/inputs/{expression.name}'"
+        yield ctx.error("expression-syntax", message, pointer, hint)
+        return
     components = ctx.doc.components
     table: Mapping[str, Any] = {}
     if components is not None:
