@@ -54,6 +54,8 @@ info: {title: canary, version: '1'}
 servers: [{url: 'http://127.0.0.1:9'}]
 security: [{falKey: [], envKey: [], cliKey: []}]
 components:
+  parameters:
+    session: {name: X-Session-Token, in: header, schema: {type: string}}
   securitySchemes:
     falKey: {type: apiKey, in: header, name: Authorization, x-arazzo-runner-prefix: 'Key '}
     envKey: {type: apiKey, in: header, name: X-Env-Key}
@@ -62,14 +64,17 @@ paths:
   /echo:
     get:
       operationId: echo
+      parameters: [{$ref: '#/components/parameters/session'}]
       responses: {'200': {description: what arrived}}
   /fail:
     get:
       operationId: fail
+      parameters: [{$ref: '#/components/parameters/session'}]
       responses: {'500': {description: an error that quotes the request}}
   /stream:
     get:
       operationId: stream
+      parameters: [{$ref: '#/components/parameters/session'}]
       responses:
         '200': {description: events, content: {text/event-stream: {schema: {type: string}}}}
 """

@@ -170,9 +170,12 @@ def _by_operation_id(sources: Mapping[str, ResolvedSource], operation_id: str) -
     if operation_id.startswith(SOURCE_PREFIX):
         name, _, bare = operation_id[len(SOURCE_PREFIX) :].partition(".")
         source = sources.get(name)
-        if source is None:
-            return OperationLookup("unknown-source")
-        return _in_source(source, bare, None)
+        if source is not None:
+            return _in_source(source, bare, None)
+        folded = [s for key, s in sources.items() if key.casefold() == name.casefold()]
+        if len(folded) == 1:  # `userAPI` for the source `UserAPI`: resolved, and warned
+            return _in_source(folded[0], bare, "source-name-case")
+        return OperationLookup("unknown-source")
     candidates = _openapi_sources(sources)
     matches = [s for s in candidates if s.openapi is not None and s.openapi.by_id(operation_id)]
     if len(matches) > 1:

@@ -7,20 +7,23 @@ resolved, value overrides applied) must be one the operation declares with that 
 an unset ``{petId}`` can only produce a request to the wrong URL.
 
 Not declared and still allowed: the ``Accept``, ``Content-Type`` and ``Authorization``
-headers, which OpenAPI says are never described as parameters, and the header, query or cookie
-names of the source's ``apiKey`` security schemes. An undeclared *header* is a warning
-(``undeclared-header``): HTTP servers ignore headers they do not know, and descriptions often
-leave out tracing or gateway headers; an undeclared path, query or cookie parameter is an error.
+headers (the OpenAPI 3.x Parameter Object: such header parameters are ignored, they are never
+described as parameters), and the header, query or cookie name of an ``apiKey`` security scheme
+the request carries: one named by the operation's ``security`` (else the OpenAPI document's
+default ``security``) or by the step's or workflow's Redocly ``x-security``. Anything else the
+operation does not declare is an error (``undeclared-parameter``), a header too (issue 16
+item 3): a header the description does not know is a misspelt name or a description to fix.
 A step whose source could not be loaded is not checked here (``checks-skipped`` says so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from arazzo_runner.diagnostics import Diagnostic
 from arazzo_runner.document import OperationLookup, Parameter, Reusable, Step, Workflow
-from arazzo_runner.document.openapi import Operation
+from arazzo_runner.document.openapi import Operation, SecurityScheme
 from arazzo_runner.validation.context import RuleContext
 
 __all__ = ["PARAMETER_RULES"]
@@ -40,15 +43,37 @@ def _sent(
     return list(merged.values())
 
 
-def _key_names(ctx: RuleContext, step: Step) -> set[tuple[str, str]]:
-    """(in, name) of the apiKey schemes of the step's source (header names lower-cased)."""
+def _x_security_schemes(workflow: Workflow, step: Step) -> Iterator[Any]:
+    """The scheme names (str) and inline schemes (mappings) of the x-security entries."""
+    for owner in (workflow, step):
+        entries = owner.extensions.get("x-security")
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, Mapping):
+                yield entry.get("schemeName", entry.get("scheme"))
+
+
+def _key_names(
+    ctx: RuleContext, workflow: Workflow, step: Step, operation: Operation
+) -> set[tuple[str, str]]:
+    """(in, name) of the apiKey schemes the request carries (header names lower-cased)."""
     found = ctx.ws.resolve_operation(ctx.doc, step)
     index = found.source.openapi if found.source is not None else None
+    schemes: Mapping[str, SecurityScheme] = getattr(index, "security_schemes", {})
+    carried: list[tuple[str | None, str | None]] = []
+    named = {name for alternative in operation.security or () for name in alternative}
+    for item in _x_security_schemes(workflow, step):
+        if isinstance(item, str):
+            named.add(item)
+        elif isinstance(item, Mapping) and item.get("type") == "apiKey":
+            carried.append((item.get("in"), item.get("name")))
+    for name in named:
+        scheme = schemes.get(name)
+        if scheme is not None and scheme.type == "apiKey":
+            carried.append((scheme.location, scheme.param_name))
     names: set[tuple[str, str]] = set()
-    for scheme in getattr(index, "security_schemes", {}).values():
-        if scheme.type == "apiKey" and scheme.location and scheme.param_name:
-            name = scheme.param_name
-            names.add((scheme.location, name.lower() if scheme.location == "header" else name))
+    for location, key in carried:
+        if isinstance(location, str) and isinstance(key, str):
+            names.add((location, key.lower() if location == "header" else key))
     return names
 
 
@@ -70,6 +95,7 @@ def _allowed(name: str, location: str, keys: set[tuple[str, str]]) -> bool:
 
 def _undeclared(
     ctx: RuleContext,
+    workflow: Workflow,
     step: Step,
     operation: Operation,
     sent: Sequence[tuple[Parameter, Parameter | Reusable]],
@@ -79,7 +105,7 @@ def _undeclared(
         location = parameter.in_
         if location in (None, "querystring") or _declared(operation, parameter.name, location):
             continue  # 1.1 querystring: the whole query string, its name is never sent
-        keys = _key_names(ctx, step) if keys is None else keys
+        keys = _key_names(ctx, workflow, step, operation) if keys is None else keys
         if _allowed(parameter.name, location, keys):
             continue
         same_in = [p.name for p in operation.parameters if p.in_ == location]
@@ -90,10 +116,7 @@ def _undeclared(
             " does not declare"
         )
         hint = f"declared {location} parameters: {declared}"
-        if location == "header":  # servers ignore headers they do not know: sent, but warned
-            yield ctx.warning("undeclared-header", message, item.pointer + "/name", hint)
-        else:
-            yield ctx.error("undeclared-parameter", message, item.pointer + "/name", hint)
+        yield ctx.error("undeclared-parameter", message, item.pointer + "/name", hint)
 
 
 def _missing_path(
@@ -126,7 +149,7 @@ def _twice(found: OperationLookup) -> bool:
 
 
 def operation_parameters(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """undeclared-parameter, undeclared-header and missing-path-parameter (notes P1, P6)."""
+    """undeclared-parameter and missing-path-parameter (notes P1, P6)."""
     for workflow, _, step in ctx.steps():
         if step.target_kind != "operation":
             continue
@@ -134,7 +157,7 @@ def operation_parameters(ctx: RuleContext) -> Iterator[Diagnostic]:
         if found.status != "found" or found.operation is None or _twice(found):
             continue
         sent = _sent(ctx, workflow, step)
-        yield from _undeclared(ctx, step, found.operation, sent)
+        yield from _undeclared(ctx, workflow, step, found.operation, sent)
         yield from _missing_path(ctx, step, found.operation, sent)
 
 

@@ -116,6 +116,15 @@ def _operation_warnings(
         message = f"operationId {step.operation_id!r} uses the non-standard <source>.<id> form"
         hint = f"write $sourceDescriptions.{found.source.name}.{bare}"
         yield ctx.warning("operation-id-dialect", message, pointer, hint)
+    elif found.dialect == "source-name-case" and found.source is not None:
+        message = (
+            f"operationId {step.operation_id!r} names source {found.source.name!r} in another"
+            " case (resolved to it: the spec makes workflowId and stepId case-sensitive and"
+            " says nothing of source names)"
+        )
+        bare = (step.operation_id or "").split(".", 2)[-1]
+        hint = f"write $sourceDescriptions.{found.source.name}.{bare}"
+        yield ctx.warning("source-name-case", message, pointer, hint)
     elif found.dialect in _PATH_DIALECTS:
         message = f"operationPath {step.operation_path!r} is not in the standard form"
         yield ctx.warning("operation-path-dialect", message, pointer, _PATH_DIALECTS[found.dialect])
