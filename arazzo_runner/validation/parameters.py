@@ -10,9 +10,11 @@ Not declared and still allowed: the ``Accept``, ``Content-Type`` and ``Authoriza
 headers (the OpenAPI 3.x Parameter Object: such header parameters are ignored, they are never
 described as parameters), and the header, query or cookie name of an ``apiKey`` security scheme
 the request carries: one named by the operation's ``security`` (else the OpenAPI document's
-default ``security``) or by the step's or workflow's Redocly ``x-security``. Anything else the
-operation does not declare is an error (``undeclared-parameter``), a header too (issue 16
-item 3): a header the description does not know is a misspelt name or a description to fix.
+default ``security``) or by the step's or workflow's Redocly ``x-security``. An undeclared
+path, query or cookie parameter is an error (``undeclared-parameter``, issue 16 item 3). An
+undeclared *header* is a warning (``undeclared-header``): HTTP servers ignore headers they do
+not know, descriptions often leave out tracing or gateway headers, and Redocly Respect's own
+end-to-end workflows send such headers (issue 16 item 11: they run unchanged).
 A step whose source could not be loaded is not checked here (``checks-skipped`` says so).
 """
 
@@ -116,7 +118,10 @@ def _undeclared(
             " does not declare"
         )
         hint = f"declared {location} parameters: {declared}"
-        yield ctx.error("undeclared-parameter", message, item.pointer + "/name", hint)
+        if location == "header":  # servers ignore headers they do not know: sent, but warned
+            yield ctx.warning("undeclared-header", message, item.pointer + "/name", hint)
+        else:
+            yield ctx.error("undeclared-parameter", message, item.pointer + "/name", hint)
 
 
 def _missing_path(
@@ -149,7 +154,7 @@ def _twice(found: OperationLookup) -> bool:
 
 
 def operation_parameters(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """undeclared-parameter and missing-path-parameter (notes P1, P6)."""
+    """undeclared-parameter, undeclared-header and missing-path-parameter (notes P1, P6)."""
     for workflow, _, step in ctx.steps():
         if step.target_kind != "operation":
             continue
