@@ -30,6 +30,7 @@ from arazzo_runner.document import (
 )
 from arazzo_runner.engine.port import Exchange
 from arazzo_runner.engine.selectors import special
+from arazzo_runner.engine.source_values import SourceValues
 from arazzo_runner.errors import InputError
 from arazzo_runner.expressions import (
     CompiledValue,
@@ -269,14 +270,14 @@ def _cached(scope: Scope, compiler: Compiler | None, item: Any, kind: str) -> An
     return found
 
 
-def _source_map(workspace: Any, document: ArazzoDocument) -> dict[str, dict[str, Any]]:
-    result: dict[str, dict[str, Any]] = {}
+def _source_map(workspace: Any, document: ArazzoDocument) -> dict[str, SourceValues]:
+    result: dict[str, SourceValues] = {}
     sources = workspace.sources(document) if workspace is not None else {}
     for source in document.source_descriptions:
         resolved = sources.get(source.name)
         entry: dict[str, Any] = {"url": getattr(resolved, "url", None) or source.url}
         entry["type"] = source.type
-        result[source.name] = entry
+        result[source.name] = SourceValues(entry, resolved)
     return result
 
 
