@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
+from arazzo_runner.engine.actions import choose, judge, with_inputs
 from arazzo_runner.engine.order import unmet_dependency
 from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
-from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
-from arazzo_runner.engine.values import action_inputs, build_call, workflow_inputs
+from arazzo_runner.engine.scope import Compiler, Scope
+from arazzo_runner.engine.values import build_call, workflow_inputs
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
 from arazzo_runner.expressions import ExpressionContext
 from arazzo_runner.results import PARTIAL_ATTRIBUTE, Failure, RunResult, StepResult
@@ -243,15 +244,21 @@ class Engine:
                     if exchange is not None:
                         _apply_findings(result, exchange.findings[seen:])
                     if problem is None and result.status == "passed":
-                        action = self._choose(
-                            scope, step, ctx, success=True, used=used, notes=result.notes
+                        action = choose(
+                            self.compiler,
+                            scope,
+                            step,
+                            ctx,
+                            success=True,
+                            used=used,
+                            notes=result.notes,
                         )
-                        return self._with_inputs(scope, result, action, ctx)
+                        return with_inputs(self.compiler, scope, result, action, ctx)
                     result.status = "failed"
                     if problem is not None:
                         result.failures.append(Failure(problem, source="stream"))
-                action = self._choose(
-                    scope, step, ctx, success=False, used=used, notes=result.notes
+                action = choose(
+                    self.compiler, scope, step, ctx, success=False, used=used, notes=result.notes
                 )
             finally:
                 if exchange is not None:
@@ -260,8 +267,8 @@ class Engine:
                         result.stream = exchange.figures()
                 self._finished(result)
             if action is None or action.type != "retry":
-                return self._with_inputs(scope, result, action, ctx)
-            inputs = self._with_inputs(scope, result, action, ctx)[2]
+                return with_inputs(self.compiler, scope, result, action, ctx)
+            inputs = with_inputs(self.compiler, scope, result, action, ctx)[2]
             waited = self._before_retry(scope, action, exchange, run, depth, inputs)
 
     def _attempt(
@@ -289,7 +296,7 @@ class Engine:
             ctx, exchange = self._call_operation(scope, step, result)
             run.cause = _cause(exchange)
         if result.status == "passed":
-            self._judge(scope, step, ctx, exchange, result)
+            judge(self.compiler, step, ctx, exchange, result)
         if exchange is not None and exchange.findings and exchange.status_code is not None:
             _apply_findings(result, exchange.findings)  # after the criteria: theirs come first
         if result.status != "error":  # a failed step's outputs still read its response
@@ -345,87 +352,6 @@ class Engine:
                 Failure(outcome.error or f"workflow {target.workflow_id} failed")
             )
         return scope.workflow_call_context(ctx, outcome.outputs, outcome.last_status)
-
-    def _judge(
-        self,
-        scope: Scope,
-        step: Step,
-        ctx: ExpressionContext,
-        exchange: Exchange | None,
-        result: StepResult,
-    ) -> None:
-        if not step.success_criteria:
-            code = exchange.status_code if exchange is not None else None
-            if exchange is not None and (code is None or not 200 <= code < 300):
-                result.status = "failed"
-                result.failures.append(Failure(f"status {code} is not 2xx", "2xx (default)"))
-                if exchange.problem:
-                    result.failures.append(Failure(exchange.problem, source="response"))
-            return
-        for criterion in step.success_criteria:
-            verdict = self.compiler.criterion(criterion).evaluate(ctx)
-            if not verdict.passed:
-                result.status = "failed"
-                result.failures.append(Failure(verdict.reason, criterion.condition))
-        if result.status == "failed" and exchange is not None and exchange.problem:
-            result.failures.append(Failure(exchange.problem, source="response"))
-
-    def _choose(
-        self,
-        scope: Scope,
-        step: Step,
-        ctx: ExpressionContext,
-        *,
-        success: bool,
-        used: dict[str, int],
-        notes: list[str],
-    ) -> Action | None:
-        own = step.on_success if success else step.on_failure
-        shared = scope.workflow.success_actions if success else scope.workflow.failure_actions
-        if not own and not shared:
-            return None  # nothing to merge or match (most steps)
-        for action in merge_actions(
-            scope, own, shared, "success" if success else "failure", self.compiler
-        ):
-            if not self._matches(action, ctx, notes):
-                continue
-            if action.type == "retry":
-                limit = 1 if action.retry_limit is None else action.retry_limit
-                if used.get(action.name, 0) >= limit:
-                    continue
-                used[action.name] = used.get(action.name, 0) + 1
-            return action
-        return None
-
-    def _matches(self, action: Action, ctx: ExpressionContext, notes: list[str]) -> bool:
-        """All of the action's criteria pass. In a 1.1 document a criterion that cannot be
-        evaluated fails and is reported ("SHOULD log or report the error"): a note says
-        which action was not taken and why."""
-        for criterion in action.criteria:
-            verdict = self.compiler.criterion(criterion).evaluate(ctx)
-            if verdict.passed:
-                continue
-            if verdict.error and criterion.rules != "1.0":
-                notes.append(
-                    f"action {action.name!r} not taken: its criterion {criterion.condition!r} "
-                    f"could not be evaluated ({verdict.reason})"
-                )
-            return False
-        return True
-
-    def _with_inputs(
-        self, scope: Scope, result: StepResult, action: Action | None, ctx: ExpressionContext
-    ) -> tuple[StepResult, Action | None, dict[str, Any] | None]:
-        """1.1 action ``parameters``: evaluated in the step's context; one that cannot be
-        makes the step an error (and no action is taken)."""
-        if action is None or not action.parameters:
-            return result, action, None
-        try:
-            return result, action, action_inputs(scope, self.compiler, action, ctx, result.notes)
-        except InputError as exc:
-            result.status = "error"
-            result.failures.append(Failure(f"action {action.name}: {exc}"))
-            return result, None, None
 
     def _before_retry(
         self,
