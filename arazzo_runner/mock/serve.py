@@ -110,11 +110,25 @@ def _workspace_indexes(workspace: Workspace) -> dict[str, OpenAPIIndex]:
     return indexes
 
 
-def start_mocks(
-    workspace: Workspace, *, port: int = 0
-) -> contextlib.AbstractContextManager[dict[str, str]]:
-    """Mock every OpenAPI source of the workspace's root document: ``{source name: base URL}``."""
-    return serve_indexes(_workspace_indexes(workspace), port=port)
+@contextlib.contextmanager
+def start_mocks(workspace: Workspace, *, port: int = 0) -> Iterator[dict[str, str]]:
+    """Mock every OpenAPI source of the workspace's root document, and every AsyncAPI 3.0
+    one's WebSocket channels (:mod:`.asyncapi`): ``{source name: base URL}`` (``ws://`` for
+    an AsyncAPI source)."""
+    indexes = _workspace_indexes(workspace)
+    with serve_indexes(indexes, port=port) as urls, contextlib.ExitStack() as stack:
+        from arazzo_runner.mock.asyncapi import build_asyncapi_app
+
+        assert workspace.root is not None
+        offset = len(indexes)
+        for name, source in workspace.sources(workspace.root).items():
+            if source.kind != "asyncapi" or source.asyncapi is None:
+                continue
+            wanted = port + offset if port else 0
+            offset += 1
+            base = stack.enter_context(serve_app(build_asyncapi_app(source.asyncapi), port=wanted))
+            urls[name] = "ws://" + base.split("://", 1)[1]
+        yield urls
 
 
 def mock_credentials(workspace: Workspace) -> dict[str, str]:
