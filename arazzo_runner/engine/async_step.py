@@ -94,6 +94,10 @@ class AsyncSteps:
             self._record(exchange, result)
             if exchange.timed_out:
                 _timed_out(result, step, correlation, bound, exchange.skipped)
+            elif exchange.skipped:
+                result.notes.append(
+                    f"skipped {exchange.skipped} message(s) of other correlationIds"
+                )
             return ctx if exchange.message is None else ctx.with_(message=exchange.message)
         count, last, skipped, met = 0, None, 0, False
         while spec.max_events is None or count < spec.max_events:
