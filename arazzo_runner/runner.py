@@ -287,7 +287,7 @@ class Runner:
             return None
         from arazzo_runner.wire import AsyncStepExecutor
 
-        channels = AsyncStepExecutor(workspace, servers=self.servers)
+        channels = AsyncStepExecutor(workspace, servers=self.servers, auth=self.auth, env=self.env)
         channels.check(document, workflow)
         return channels
 

@@ -301,3 +301,25 @@ def test_validate_reports_a_broken_asyncapi_document(
     assert code == 2
     assert "bad-ref" in out and "'#/channels/missing'" in out
     assert "bad-action" in out
+
+
+def test_the_fal_key_goes_on_the_handshake_and_nowhere_else(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAL_KEY", "key-id:very-secret")
+    script = [RECV, start("r-2"), end("r-2")]
+    with ws_server([script]) as server:
+        code, out, err = arazzo(
+            capsys, "run", str(WORKFLOW), "-S", f"{SOURCE}={server.url}", "-i", "prompt=hi"
+        )
+    assert code == 0, err
+    assert server.headers[0]["authorization"] == "Key key-id:very-secret"
+    assert "very-secret" not in out + err
+
+
+def test_an_unreachable_channel_is_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    with ws_server([[HOLD]]) as server:
+        url = server.url  # the port is free again once the server has stopped
+    code, _, err = arazzo(capsys, "run", str(WORKFLOW), "-S", f"{SOURCE}={url}", "-i", "prompt=hi")
+    assert code == 3
+    assert "step sendInput failed: could not connect to 127.0.0.1:" in err

@@ -19,7 +19,7 @@ A receive step with neither ``timeout`` nor a run deadline waits at most
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_RECEIVE_TIMEOUT", "AsyncSteps"]
+__all__ = ["DEFAULT_RECEIVE_TIMEOUT", "AsyncExecutor", "AsyncSteps"]  # the port, for the flow
 
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +29,7 @@ from arazzo_runner.document import Step
 from arazzo_runner.engine.port import AsyncExchange, AsyncExecutor, OperationCall
 from arazzo_runner.engine.scope import Compiler, Scope
 from arazzo_runner.engine.values import build_call
-from arazzo_runner.errors import ArazzoError, InputError
+from arazzo_runner.errors import ArazzoError, InputError, RunError, RunTimeout
 from arazzo_runner.expressions import ExpressionContext, Message
 from arazzo_runner.results import Failure, StepResult
 
@@ -46,11 +46,19 @@ class AsyncSteps:
         self.executor = executor
         self.compiler = compiler
         self.clock = clock
+        self.cause: str | None = None
 
     def run(
         self, scope: Scope, step: Step, deadline: float | None, result: StepResult
+    ) -> tuple[ExpressionContext, str | None]:
+        """Send or receive: the step's context (``$message`` set after a receive), and why
+        the channel could not be used (``transport``, ``timeout``; the run's exit 3) or None."""
+        self.cause = None
+        return self._run(scope, step, deadline, result), self.cause
+
+    def _run(
+        self, scope: Scope, step: Step, deadline: float | None, result: StepResult
     ) -> ExpressionContext:
-        """Send or receive; the step's context (``$message`` set after a receive)."""
         ctx = scope.context()
         if self.executor is None:
             return _error(result, ctx, "AsyncAPI steps need an AsyncExecutor (Runner gives one)")
@@ -140,8 +148,9 @@ class AsyncSteps:
             bounds.append((now + seconds, f"the default receive timeout of {seconds:g} s"))
         return min(bounds, key=lambda b: b[0])
 
-    @staticmethod
-    def _record(exchange: AsyncExchange, result: StepResult) -> None:
+    def _record(self, exchange: AsyncExchange, result: StepResult) -> None:
+        if isinstance(exchange.error, RunError):
+            self.cause = "timeout" if isinstance(exchange.error, RunTimeout) else "transport"
         result.url = exchange.url or result.url
         result.notes.extend(n for n in exchange.notes if n not in result.notes)
         exchange.notes.clear()

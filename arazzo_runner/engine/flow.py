@@ -17,15 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
-from arazzo_runner.engine.async_step import AsyncSteps
+from arazzo_runner.engine.async_step import AsyncExecutor, AsyncSteps
 from arazzo_runner.engine.order import unmet_dependency
-from arazzo_runner.engine.port import (
-    AsyncExecutor,
-    Exchange,
-    StepExecutor,
-    StepListener,
-    StreamConsumer,
-)
+from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
 from arazzo_runner.engine.scope import Compiler, Scope, merge_actions
 from arazzo_runner.engine.values import action_inputs, build_call, workflow_inputs
 from arazzo_runner.errors import InputError, RunError, RunTimeout, Terminated
@@ -289,7 +283,8 @@ class Engine:
             result.status = "error"
             result.failures.append(Failure(unmet))
         elif step.target_kind == "async":  # 1.1 send/receive (engine.async_step)
-            ctx, exchange = self.async_steps.run(scope, step, run.deadline, result), None
+            ctx, run.cause = self.async_steps.run(scope, step, run.deadline, result)
+            exchange = None
         elif step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:

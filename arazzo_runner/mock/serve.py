@@ -141,6 +141,12 @@ def mock_credentials(workspace: Workspace) -> dict[str, str]:
     for index in _workspace_indexes(workspace).values():
         for key in index.security_schemes:
             schemes.setdefault(key, "mock")
+    assert workspace.root is not None
+    for source in workspace.sources(workspace.root).values():
+        components = (source.asyncapi or {}).get("components")
+        declared = components.get("securitySchemes") if isinstance(components, dict) else None
+        for key in declared if isinstance(declared, dict) else ():
+            schemes.setdefault(str(key), "mock")
     return schemes
 
 

@@ -47,6 +47,7 @@ class Channel:
     header_names: frozenset[str] = frozenset()  # declared by the channel's ws binding
     query_names: frozenset[str] = frozenset()
     locations: tuple[str, ...] = ()  # correlationId locations of the messages it can answer
+    security: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()  # (scheme key, header, raw)
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,6 +140,26 @@ def _server(document: Mapping[str, Any], channel: Mapping[str, Any]) -> Mapping[
     return first
 
 
+def _security(
+    document: Mapping[str, Any], server: Mapping[str, Any]
+) -> tuple[tuple[str, str, Mapping[str, Any]], ...]:
+    """The server's ``httpApiKey``/``httpApiKey``-like header schemes: (key, header, raw)."""
+    schemes = ((document.get("components") or {}).get("securitySchemes")) or {}
+    found = []
+    for entry in server.get("security") or ():
+        scheme = _deref(document, entry)
+        key = next((k for k, v in schemes.items() if _deref(document, v) is scheme), None)
+        if not isinstance(scheme, Mapping) or key is None:
+            continue
+        if scheme.get("type") in ("httpApiKey", "apiKey") and scheme.get("in") == "header":
+            found.append((str(key), str(scheme.get("name") or "Authorization"), scheme))
+        elif scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+            found.append(
+                (str(key), "Authorization", {**scheme, "x-arazzo-runner-prefix": "Bearer"})
+            )
+    return tuple(found)
+
+
 def _names(binding: Any, key: str) -> frozenset[str]:
     schema = binding.get(key) if isinstance(binding, Mapping) else None
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
@@ -197,6 +218,7 @@ def channel_for(
         header_names=_names(binding, "headers"),
         query_names=_names(binding, "query"),
         locations=_locations(document, _messages(document, operation, channel)),
+        security=_security(document, server),
     )
 
 

@@ -21,16 +21,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import SOURCE_PREFIX, ArazzoDocument, Step, Workflow
+from arazzo_runner.document.openapi import SecurityScheme
 from arazzo_runner.engine import AsyncExchange, OperationCall, Unset
 from arazzo_runner.errors import ArazzoError, RunTimeout
 from arazzo_runner.expressions import Message
 from arazzo_runner.redact import Redactor
 from arazzo_runner.wire.async_channel import CannotRun, Channel, channel_for, correlation_value
 from arazzo_runner.wire.async_ws import WsConnection, open_ws
+from arazzo_runner.wire.auth import PREFIX_EXTENSION, Credentials
 
 ADAPTERS: dict[str, Callable[[str, Mapping[str, str], float | None], WsConnection]] = {
     "ws": open_ws,
@@ -55,12 +57,15 @@ class AsyncStepExecutor:
         workspace: Any,
         *,
         servers: Mapping[str, str] | None = None,
+        auth: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
         redactor: Redactor | None = None,
         handshake_timeout: float | None = HANDSHAKE_TIMEOUT,
     ) -> None:
         self.workspace = workspace
         self.servers = dict(servers or {})
         self.redactor = redactor or Redactor()
+        self.credentials = Credentials.from_sources(auth or {}, env or {})
         self.handshake_timeout = handshake_timeout
         self._open: dict[str, WsConnection] = {}
 
@@ -182,6 +187,7 @@ class AsyncStepExecutor:
             if headers:
                 notes.append(f"the connection to {channel.url} was already open: headers not sent")
             return found
+        headers.update(self._credentials(channel, headers, notes))
         limit = self.handshake_timeout
         if until is not None:
             left = max(until - time.monotonic(), 0.001)
@@ -192,6 +198,31 @@ class AsyncStepExecutor:
         connection = ADAPTERS[channel.protocol](channel.url, headers, limit)
         self._open[channel.url] = connection
         return connection
+
+    def _credentials(
+        self, channel: Channel, given: Mapping[str, str], notes: list[str]
+    ) -> dict[str, str]:
+        """The handshake headers of the server's security schemes (``--auth SCHEME=VALUE``,
+        ``ARAZZO_AUTH_<SCHEME>``, ``FAL_KEY`` for a fal scheme on fal's hosts and loopback);
+        a header the step gives itself wins."""
+        host = urlsplit(channel.url).hostname
+        out: dict[str, str] = {}
+        for key, header, raw in channel.security:
+            if any(name.lower() == header.lower() for name in given):
+                continue
+            extensions = {k: v for k, v in raw.items() if str(k).startswith("x-")}
+            scheme = SecurityScheme(
+                key, "apiKey", location="header", param_name=header, extensions=extensions
+            )
+            value = self.credentials.lookup(scheme, host)
+            if value is None:
+                notes.append(f"no credential for {key} ({self.credentials.how_to_give(scheme)})")
+                continue
+            prefix = str(extensions.get(PREFIX_EXTENSION, "")).strip()
+            self.redactor.add_forms(value)
+            out[header] = f"{prefix} {value}" if prefix else value
+            self.redactor.add_forms(out[header])
+        return out
 
     def _drop(self, channel: Channel) -> None:
         connection = self._open.pop(channel.url, None)
