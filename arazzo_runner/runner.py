@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from arazzo_runner.document import Workspace
     from arazzo_runner.streaming import StreamingRun
     from arazzo_runner.validation.contract import CheckSettings
-    from arazzo_runner.wire import HttpExecutor, SocketPool
+    from arazzo_runner.wire import AsyncStepExecutor, HttpExecutor, SocketPool
 
 __all__ = ["Runner", "aload", "arun", "avalidate", "load", "run", "validate"]
 
@@ -211,8 +211,11 @@ class Runner:
         values = dict(inputs or {})
         check_inputs(document, workflow, values)
         due = self.settings.due(time.monotonic())  # one deadline for the engine and the wire
+        channels = self._channels(workspace, workflow)
         executor, own_client = self._executor(workspace, due)
         recorder = _Recorder(executor, excerpts=self.excerpts, reveal_outputs=self.reveal_outputs)
+        if channels is not None:
+            channels.redactor = executor.redactor
         try:
             engine = Engine(
                 workspace,
@@ -220,6 +223,7 @@ class Runner:
                 limits=RunLimits(self.settings, due=due),
                 stream_consumer=self.stream_consumer,
                 listener=self.listener,
+                async_executor=channels,
             )
             with masked_http_logs(executor.redactor):
                 result = engine.run(workflow.workflow_id, values)
@@ -230,6 +234,8 @@ class Runner:
             raise
         finally:
             executor.close()
+            if channels is not None:
+                channels.close()
             if own_client is not None:
                 own_client.close()
         recorder.attach(result)
@@ -270,6 +276,20 @@ class Runner:
         timeouts, ``timeout`` and ``max_steps`` bound it); the stream consumer, if any, is
         called in the worker thread."""
         return await _in_thread(self.run, source, workflow_id, inputs)
+
+    def _channels(self, workspace: Workspace, workflow: Any) -> AsyncStepExecutor | None:
+        """The run's AsyncAPI step executor when the document has AsyncAPI steps (1.1);
+        a step it cannot carry (an unsupported protocol, AsyncAPI 2.x) is exit 3 here,
+        before anything is sent."""
+        document = workspace.root
+        assert document is not None
+        if not any(s.target_kind == "async" for w in document.workflows for s in w.steps):
+            return None
+        from arazzo_runner.wire import AsyncStepExecutor
+
+        channels = AsyncStepExecutor(workspace, servers=self.servers, auth=self.auth, env=self.env)
+        channels.check(document, workflow)
+        return channels
 
     def _executor(
         self, workspace: Workspace, due: float | None

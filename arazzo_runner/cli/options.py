@@ -67,6 +67,13 @@ def unknown_names(workspace: Any, servers: Mapping[str, str], auth: Mapping[str,
         if source.openapi is not None
         for key in source.openapi.security_schemes
     }
+    schemes |= {
+        str(key).lower()
+        for found in workspace.resolved.values()
+        for source in found.values()
+        if isinstance(source.asyncapi, Mapping)
+        for key in (source.asyncapi.get("components") or {}).get("securitySchemes") or {}
+    }
     lines = [
         f"--server {name}=...: no source description is named {name!r}"
         f" (sources: {', '.join(sorted(sources)) or 'none'})"

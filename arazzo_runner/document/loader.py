@@ -404,6 +404,11 @@ def build_document(
         hint = "name it in an Arazzo file's sourceDescriptions, or serve it with `arazzo mock`"
         ctx.report("not-arazzo", (described,), message, hint)
         return None, ctx.diagnostics
+    if "arazzo" not in data and "asyncapi" in data:  # `arazzo validate` of an AsyncAPI file
+        from arazzo_runner.document.asyncapi_check import check_asyncapi
+
+        check_asyncapi(ctx, data)
+        return None, ctx.diagnostics
     values = read_object(ctx, (), data, _ROOT)
     assert values is not None  # no root field has a SKIP default
     if values["info"] is None:

@@ -15,6 +15,8 @@ from arazzo_runner._lazy import attach
 if TYPE_CHECKING:
     from arazzo_runner.engine.flow import Engine, RunLimits
     from arazzo_runner.engine.port import (
+        AsyncExchange,
+        AsyncExecutor,
         Exchange,
         OperationCall,
         StepExecutor,
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AsyncExchange",
+    "AsyncExecutor",
     "Engine",
     "Exchange",
     "OperationCall",
@@ -38,6 +42,8 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
     __getattr__, __dir__ = attach(
         __name__,
         {
+            "AsyncExchange": "port",
+            "AsyncExecutor": "port",
             "Engine": "flow",
             "Exchange": "port",
             "OperationCall": "port",

@@ -18,6 +18,7 @@ from typing import Any
 
 from arazzo_runner.document import Action, ArazzoDocument, Step, Workflow
 from arazzo_runner.engine.actions import choose, judge, with_inputs
+from arazzo_runner.engine.async_step import AsyncExecutor, AsyncSteps
 from arazzo_runner.engine.order import unmet_dependency
 from arazzo_runner.engine.port import Exchange, StepExecutor, StepListener, StreamConsumer
 from arazzo_runner.engine.scope import Compiler, Scope
@@ -94,6 +95,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         listener: StepListener | None = None,
+        async_executor: AsyncExecutor | None = None,
     ) -> None:
         self.workspace = workspace
         self.listener = listener
@@ -103,6 +105,7 @@ class Engine:
         self.clock = clock
         self.sleep = sleep
         self.compiler = Compiler()
+        self.async_steps = AsyncSteps(async_executor, self.compiler, clock)
 
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
         doc = self.workspace.root
@@ -286,10 +289,9 @@ class Engine:
             ctx, exchange = scope.context(), None
             result.status = "error"
             result.failures.append(Failure(unmet))
-        elif step.target_kind == "async":
-            ctx, exchange = scope.context(), None
-            result.status = "error"
-            result.failures.append(Failure("AsyncAPI steps are validated but not run yet"))
+        elif step.target_kind == "async":  # 1.1 send/receive (engine.async_step)
+            ctx, run.cause = self.async_steps.run(scope, step, run.deadline, result)
+            exchange = None
         elif step.workflow_id is not None:
             ctx, exchange = self._call_workflow(scope, step, run, depth, result), None
         else:

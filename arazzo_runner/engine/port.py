@@ -14,9 +14,12 @@ from typing import Any, Protocol
 from arazzo_runner._missing import MISSING
 from arazzo_runner.document import ArazzoDocument, Step
 from arazzo_runner.errors import ArazzoError
+from arazzo_runner.expressions import Message
 from arazzo_runner.results import Failure, StepResult, StreamFigures
 
 __all__ = [
+    "AsyncExchange",
+    "AsyncExecutor",
     "Exchange",
     "OperationCall",
     "StepExecutor",
@@ -98,6 +101,34 @@ class Exchange:
 
 class StepExecutor(Protocol):
     def execute(self, call: OperationCall) -> Exchange: ...
+
+
+@dataclass(slots=True)
+class AsyncExchange:
+    """One AsyncAPI step on its channel (Arazzo 1.1): the channel's ``url``; for a send, the
+    payload ``sent``; for a receive, the ``message`` that matched (``$message``), how many
+    messages were ``skipped`` (no matching ``correlationId``) and whether the time was up
+    (``timed_out``) first. ``error`` is set when the channel could not be used at all."""
+
+    url: str
+    sent: Any = MISSING
+    message: Message | None = None
+    skipped: int = 0
+    timed_out: bool = False
+    error: ArazzoError | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class AsyncExecutor(Protocol):
+    """Carries AsyncAPI steps; ``until`` is the latest ``time.monotonic()`` to wait until
+    (``None``: no bound). ``correlation`` is the step's evaluated ``correlationId`` or
+    ``MISSING``; :meth:`close` ends the run's connections."""
+
+    def send(self, call: OperationCall, until: float | None) -> AsyncExchange: ...
+
+    def receive(
+        self, call: OperationCall, correlation: Any, until: float | None
+    ) -> AsyncExchange: ...
 
 
 StreamConsumer = Callable[[str, Any], "str | None"]

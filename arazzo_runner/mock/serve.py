@@ -11,7 +11,15 @@ Ctrl-C stays with the caller.
 
 from __future__ import annotations
 
-__all__ = ["load_indexes", "mock_credentials", "serve_app", "serve_indexes", "start_mocks"]
+__all__ = [
+    "load_asyncapi",
+    "load_indexes",
+    "mock_credentials",
+    "serve_app",
+    "serve_asyncapi",
+    "serve_indexes",
+    "start_mocks",
+]
 
 import contextlib
 import socket
@@ -110,11 +118,43 @@ def _workspace_indexes(workspace: Workspace) -> dict[str, OpenAPIIndex]:
     return indexes
 
 
-def start_mocks(
-    workspace: Workspace, *, port: int = 0
-) -> contextlib.AbstractContextManager[dict[str, str]]:
-    """Mock every OpenAPI source of the workspace's root document: ``{source name: base URL}``."""
-    return serve_indexes(_workspace_indexes(workspace), port=port)
+def _workspace_asyncapi(workspace: Workspace) -> dict[str, Mapping[str, Any]]:
+    assert workspace.root is not None
+    return {
+        name: source.asyncapi
+        for name, source in workspace.sources(workspace.root).items()
+        if source.kind == "asyncapi" and source.asyncapi is not None
+    }
+
+
+@contextlib.contextmanager
+def serve_asyncapi(
+    documents: Mapping[str, Mapping[str, Any]], *, port: int = 0
+) -> Iterator[dict[str, str]]:
+    """One WebSocket mock per AsyncAPI document (:mod:`.asyncapi`): ``{name: ws://...}``."""
+    from arazzo_runner.mock.asyncapi import build_asyncapi_app
+
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for offset, (name, data) in enumerate(documents.items()):
+            wanted = port + offset if port else 0
+            base = stack.enter_context(serve_app(build_asyncapi_app(data), port=wanted))
+            urls[name] = "ws://" + base.split("://", 1)[1]
+        yield urls
+
+
+@contextlib.contextmanager
+def start_mocks(workspace: Workspace, *, port: int = 0) -> Iterator[dict[str, str]]:
+    """Mock every OpenAPI source of the workspace's root document, and every AsyncAPI 3.0
+    one's WebSocket channels (:mod:`.asyncapi`): ``{source name: base URL}`` (``ws://`` for
+    an AsyncAPI source)."""
+    indexes = _workspace_indexes(workspace)
+    later = port + len(indexes) if port else 0
+    with (
+        serve_indexes(indexes, port=port) as urls,
+        serve_asyncapi(_workspace_asyncapi(workspace), port=later) as channels,
+    ):
+        yield {**urls, **channels}
 
 
 def mock_credentials(workspace: Workspace) -> dict[str, str]:
@@ -127,6 +167,12 @@ def mock_credentials(workspace: Workspace) -> dict[str, str]:
     for index in _workspace_indexes(workspace).values():
         for key in index.security_schemes:
             schemes.setdefault(key, "mock")
+    assert workspace.root is not None
+    for source in workspace.sources(workspace.root).values():
+        components = (source.asyncapi or {}).get("components")
+        declared = components.get("securitySchemes") if isinstance(components, dict) else None
+        for key in declared if isinstance(declared, dict) else ():
+            schemes.setdefault(str(key), "mock")
     return schemes
 
 
@@ -141,9 +187,26 @@ def load_indexes(path: str) -> dict[str, OpenAPIIndex]:
     data = located.data
     if isinstance(data, dict) and "arazzo" in data:
         return _workspace_indexes(open_workspace(path, fetcher=fetcher))
+    if isinstance(data, dict) and "asyncapi" in data and "openapi" not in data:
+        return {}  # load_asyncapi's
     index, diagnostics = load_openapi(located, url, fetcher.fetch)
     errors = [d for d in diagnostics if d.severity.name == "ERROR"]
     if errors:
         raise SourceError(errors[0].message, file=path, line=errors[0].line)
     name = url.rstrip("/").rsplit("/", 1)[-1]
     return {name: index}
+
+
+def load_asyncapi(path: str) -> dict[str, Mapping[str, Any]]:
+    """An AsyncAPI file -> ``{its file name: document}``; an Arazzo file -> its AsyncAPI
+    sources; anything else -> ``{}``."""
+    from arazzo_runner.document import Fetcher, open_workspace, to_url
+
+    fetcher = Fetcher()
+    url = to_url(path)
+    data = fetcher.fetch(url).data
+    if isinstance(data, dict) and "arazzo" in data:
+        return _workspace_asyncapi(open_workspace(path, fetcher=fetcher))
+    if isinstance(data, dict) and "asyncapi" in data and "openapi" not in data:
+        return {url.rstrip("/").rsplit("/", 1)[-1]: data}
+    return {}

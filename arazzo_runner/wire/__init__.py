@@ -6,7 +6,9 @@
 (:mod:`.excerpt`), the one recipe for the HTTP client (:mod:`.client`), and httpx's log lines
 masked for the length of a run (:mod:`.logs`). :mod:`.websocket_executor` carries POST steps
 over fal's HTTP over WebSockets (:mod:`.fal_websocket` framing on :mod:`.websocket`
-connections); :data:`TRANSPORTS` names the executors (``Runner(transport=...)``,
+connections); :mod:`.async_steps` carries Arazzo 1.1 AsyncAPI ``send``/``receive`` steps
+(:mod:`.async_channel` finds the channel, :mod:`.async_ws` is the ``ws``/``wss`` adapter);
+:data:`TRANSPORTS` names the executors (``Runner(transport=...)``,
 ``--transport``).
 """
 
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from arazzo_runner._lazy import attach
 
 if TYPE_CHECKING:
+    from arazzo_runner.wire.async_steps import AsyncStepExecutor
     from arazzo_runner.wire.auth import Credentials
     from arazzo_runner.wire.client import Timeouts, make_client
     from arazzo_runner.wire.excerpts import excerpt
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from arazzo_runner.wire.websocket_executor import WebSocketExecutor
 
 __all__ = [
+    "AsyncStepExecutor",
     "Credentials",
     "HttpExecutor",
     "SocketPool",
@@ -42,6 +46,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all __
     __getattr__, __dir__ = attach(
         __name__,
         {
+            "AsyncStepExecutor": "async_steps",
             "Credentials": "auth",
             "HttpExecutor": "executor",
             "SocketPool": "websocket",
