@@ -165,6 +165,11 @@ class Checker:
         return self.problems
 
     def check_step(self, where: str, step: dict[str, Any], steps: set[str]) -> None:
+        if "action" in step:  # 1.1 AsyncAPI step: its channel is checked by test_asyncapi_steps
+            targets = [k for k in ("operationId", "channelPath") if k in step]
+            if len(targets) != 1:
+                self.problems.append(f"{where}: needs operationId or channelPath, has {targets}")
+            return
         targets = [k for k in ("operationId", "operationPath", "workflowId") if k in step]
         if len(targets) != 1:
             self.problems.append(f"{where}: needs exactly one target, has {targets}")

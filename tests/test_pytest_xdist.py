@@ -33,6 +33,7 @@ def pytest_runtest_setup(item):
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     shutil.copytree(ROOT / "workflows", pytester.path / "workflows")
     shutil.copytree(ROOT / "openapi", pytester.path / "openapi")
+    shutil.copytree(ROOT / "asyncapi", pytester.path / "asyncapi")
     shutil.copytree(ROOT / "docs" / "examples" / "todo", pytester.path / "todo")
     pytester.makeconftest(CONFTEST)
     pytester.makeini("[pytest]\narazzo_files =\n    workflows/*.y*ml\n    todo/*.arazzo.yaml\n")
